@@ -1,0 +1,186 @@
+"""Command line: python3 -m fer_trainer.train [--csv ...] [--epochs N] [--resume] ...
+
+Trains on Usage=Training, selects on PublicTest, writes <out>.onnx and <out>.card.json."""
+import argparse
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .augment import random_affine
+from .data import CLASS_NAMES, DataError, load_cached, load_ferplus_votes
+from .export import export_onnx, write_card
+from .model import MiniXception, count_parameters
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DEFAULT_CSV = os.path.join(ROOT, "..", "shared", "data", "fer2013", "fer2013.csv.gz")
+DEFAULT_VOTES = os.path.join(ROOT, "..", "shared", "data", "fer2013", "fer2013plus-votes.csv")
+MEAN = 127.5
+STD = 127.5
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="train", description="Train mini-Xception on FER2013")
+    p.add_argument("--csv", default=DEFAULT_CSV, help="FER2013 CSV or CSV.gz")
+    p.add_argument("--votes", default=DEFAULT_VOTES, help="FER+ votes CSV for soft labels, or 'none'")
+    p.add_argument("--ferplus-weight", type=float, default=0.3, help="share of the FER+ vote distribution in each target (0..1)")
+    p.add_argument("--epochs", type=int, default=80)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--weight-decay", type=float, default=1e-4, help="L2 regularisation of the weights")
+    p.add_argument("--patience", type=int, default=20, help="early stopping: epochs without a better PublicTest accuracy")
+    p.add_argument("--out", default=os.path.join(ROOT, "models", "emotion-mini-xception"), help="output path without extension")
+    p.add_argument("--checkpoint", default=os.path.join(ROOT, "training", ".checkpoints", "last.pt"))
+    p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    p.add_argument("--cache-dir", default=os.path.join(ROOT, "training", ".cache"))
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--limit", type=int, default=0, help="use only the first N rows of each split (smoke tests)")
+    p.add_argument("--seed", type=int, default=1)
+    a = p.parse_args(argv)
+    if not 0 <= a.ferplus_weight <= 1:
+        p.error("--ferplus-weight must be within 0..1")
+    if a.epochs < 1 or a.batch_size < 1:
+        p.error("--epochs and --batch-size must be at least 1")
+    return a
+
+
+def normalise(u8: torch.Tensor) -> torch.Tensor:
+    return (u8.float() - MEAN) / STD
+
+
+def evaluate(net, x, y, device, batch=512):
+    net.eval()
+    net = net.to(memory_format=torch.contiguous_format)  # see the channels_last note in main()
+    preds = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            xb = normalise(x[i:i + batch]).to(device)
+            preds.append(net(xb).argmax(1).cpu())
+    pred = torch.cat(preds)
+    conf = torch.zeros(7, 7, dtype=torch.long)
+    for t, p_ in zip(y.tolist(), pred.tolist()):
+        conf[t, p_] += 1
+    acc = (pred == y).float().mean().item()
+    recall = [(conf[i, i] / conf[i].sum()).item() if conf[i].sum() > 0 else 0.0 for i in range(7)]
+    return acc, recall, conf.tolist()
+
+
+def main(argv=None):
+    a = parse_args(argv)
+    torch.manual_seed(a.seed)
+    random.seed(a.seed)
+    np.random.seed(a.seed)
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    device = torch.device("cuda" if a.device == "cuda" or (a.device == "auto" and torch.cuda.is_available()) else "cpu")
+
+    try:
+        images, labels, usage, digest = load_cached(a.csv, a.cache_dir)
+        votes = None
+        if a.votes != "none" and a.ferplus_weight > 0:
+            votes = load_ferplus_votes(a.votes, len(labels))
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    usage = np.array(usage)
+    tr = np.flatnonzero(usage == "Training")
+    va = np.flatnonzero(usage == "PublicTest")
+    if a.limit:
+        tr, va = tr[: a.limit], va[: a.limit]
+    if len(tr) == 0 or len(va) == 0:
+        print("error: the CSV needs rows with Usage=Training and Usage=PublicTest", file=sys.stderr)
+        return 2
+
+    onehot = np.eye(7, dtype=np.float32)[labels]
+    if votes is not None:
+        has = votes.sum(1, keepdims=True) > 0
+        targets = np.where(has, (1 - a.ferplus_weight) * onehot + a.ferplus_weight * votes, onehot)
+    else:
+        targets = onehot
+    x_tr = torch.from_numpy(images[tr]).unsqueeze(1)
+    t_tr = torch.from_numpy(targets[tr])
+    x_va = torch.from_numpy(images[va]).unsqueeze(1)
+    y_va = torch.from_numpy(labels[va])
+
+    net = MiniXception().to(device).to(memory_format=torch.channels_last)
+    decay = [p for n, p in net.named_parameters() if p.ndim == 4]
+    no_decay = [p for n, p in net.named_parameters() if p.ndim != 4]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay}, {"params": no_decay, "weight_decay": 0}], lr=a.lr)
+    if a.batch_size % 2 or a.batch_size > len(tr):
+        print("error: --batch-size must be even and at most the number of training rows", file=sys.stderr)
+        return 2
+    steps_per_epoch = len(tr) // a.batch_size
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, epochs=a.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15)
+    start_epoch, best_acc, best_epoch, best_state = 0, -1.0, 0, None
+
+    if a.resume and os.path.exists(a.checkpoint):
+        ck = torch.load(a.checkpoint, map_location=device)
+        net.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        sched.load_state_dict(ck["scheduler"])
+        start_epoch, best_acc, best_epoch, best_state = ck["epoch"], ck["best_acc"], ck["best_epoch"], ck["best_state"]
+        torch.set_rng_state(ck["rng"])
+        print(f"resumed from {a.checkpoint} after epoch {start_epoch} (best {best_acc:.4f} at {best_epoch})", flush=True)
+    elif a.resume:
+        print(f"no checkpoint at {a.checkpoint}; starting fresh", flush=True)
+
+    print(f"mini-Xception: {count_parameters(net)} parameters, {len(tr)} training / {len(va)} PublicTest rows, "
+          f"device {device}, {torch.get_num_threads()} threads", flush=True)
+    epoch = start_epoch
+    for epoch in range(start_epoch + 1, a.epochs + 1):
+        net.train()
+        t0 = time.time()
+        perm = torch.randperm(len(tr))
+        total, seen = 0.0, 0
+        # drop_last: torch 1.13's oneDNN channels_last backward corrupts memory on odd batch sizes
+        for i in range(0, len(tr) - a.batch_size + 1, a.batch_size):
+            idx = perm[i:i + a.batch_size]
+            xb = normalise(x_tr[idx]).to(device)
+            xb = random_affine(xb).contiguous(memory_format=torch.channels_last)
+            tb = t_tr[idx].to(device)
+            loss = -(tb * F.log_softmax(net(xb), 1)).sum(1).mean()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item() * len(idx)
+            seen += len(idx)
+        acc, _, _ = evaluate(net, x_va, y_va, device)
+        net = net.to(memory_format=torch.channels_last)
+        improved = acc > best_acc
+        if improved:
+            best_acc, best_epoch = acc, epoch
+            best_state = {k: v.detach().clone().cpu() for k, v in net.state_dict().items()}
+        print(f"epoch {epoch}/{a.epochs} loss {total / seen:.4f} publicTest {acc:.4f} best {best_acc:.4f}@{best_epoch} "
+              f"lr {sched.get_last_lr()[0]:.2e} {time.time() - t0:.0f}s", flush=True)
+        os.makedirs(os.path.dirname(os.path.abspath(a.checkpoint)), exist_ok=True)
+        tmp = a.checkpoint + ".tmp"
+        torch.save({"model": net.state_dict(), "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                    "epoch": epoch, "best_acc": best_acc, "best_epoch": best_epoch, "best_state": best_state,
+                    "rng": torch.get_rng_state()}, tmp)
+        os.replace(tmp, a.checkpoint)
+        if epoch - best_epoch >= a.patience:
+            print(f"early stop: no improvement for {a.patience} epochs", flush=True)
+            break
+
+    net = MiniXception()
+    net.load_state_dict(best_state)
+    net.eval()
+    acc, recall, conf = evaluate(net, x_va, y_va, torch.device("cpu"))
+    export_onnx(net, a.out + ".onnx", 48)
+    card = write_card(a.out + ".card.json", net=net, size=48, class_names=CLASS_NAMES, mean=MEAN, std=STD,
+                      data_sha256=digest, data_path=a.csv, epochs=epoch, best_epoch=best_epoch, accuracy=acc,
+                      recall=recall, confusion=conf, ferplus_weight=a.ferplus_weight if votes is not None else 0,
+                      hyper={"batchSize": a.batch_size, "lr": a.lr, "weightDecay": a.weight_decay,
+                             "optimizer": "AdamW + one-cycle", "augmentation": "rotation 10deg, shift 10%, shear 0.1, zoom 10%, hflip"})
+    print(f"exported {a.out}.onnx: PublicTest accuracy {acc:.4f}, {card['parameters']} parameters, {card['macsPerFace']} MACs/face", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
