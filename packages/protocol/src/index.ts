@@ -1,0 +1,8 @@
+export { EMOTIONS, Emotion, Probabilities, QualityIssue, ReadingQuality, Box, FaceQuality, FacePrediction, ImagePrediction, toProbabilities, dominantOf } from "./emotions";
+export { ErrorCode, ErrorBody, AppError, describeZodError } from "./errors";
+export { SessionStatus, CreateSessionBody, CreatedSession, Presence, ListenerSummary, Marker, SessionDetail, JoinInfo, MarkerBody, Reading } from "./sessions";
+export {
+  CROP_SIDE, MAX_FRAME_BYTES, ListenerJoin, ListenerJoined, ListenerCrop, ReadingAck, ListenerState, SpeakerJoin, SpeakerMarker,
+  Empty, ListenerTile, RoomMood, LiveReading, clientEventSchemas,
+} from "./socket";
+export type { Ack, ClientToServerEvents, ServerToClientEvents } from "./socket";

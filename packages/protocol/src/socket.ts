@@ -1,0 +1,156 @@
+import { z } from "zod";
+import { Emotion, Probabilities, ReadingQuality } from "./emotions";
+import type { ErrorBody } from "./errors";
+import { Marker, Presence, SessionStatus } from "./sessions";
+
+/** Side of a grey face crop in pixels (the model's input); a crop is CROP_SIDE*CROP_SIDE bytes. */
+export const CROP_SIDE = 48;
+export const MAX_FRAME_BYTES = 200_000;
+
+const Binary = z.custom<Uint8Array>(
+  (v) => v instanceof Uint8Array || (typeof ArrayBuffer !== "undefined" && v instanceof ArrayBuffer),
+  "must be binary (Uint8Array or ArrayBuffer)",
+).transform((v) => (v instanceof Uint8Array ? v : new Uint8Array(v as ArrayBuffer)));
+
+export const ListenerJoin = z.object({
+  v: z.literal(1),
+  code: z.string().trim().min(4).max(16),
+  name: z.string().trim().max(60).optional(),
+  /** Present when resuming after a reconnect. */
+  participantId: z.string().optional(),
+  participantToken: z.string().optional(),
+});
+export type ListenerJoin = z.infer<typeof ListenerJoin>;
+
+export const ListenerJoined = z.object({
+  participantId: z.string(),
+  participantToken: z.string(),
+  name: z.string(),
+  sessionId: z.string(),
+  title: z.string(),
+  status: SessionStatus,
+  /** Crops per second the server wants. */
+  rateHz: z.number(),
+});
+export type ListenerJoined = z.infer<typeof ListenerJoined>;
+
+/** A face crop (grey, CROP_SIDE², uint8) or a no-face beat, stamped with its capture time. */
+export const ListenerCrop = z.discriminatedUnion("kind", [
+  z.object({
+    v: z.literal(1),
+    kind: z.literal("face"),
+    seq: z.number().int().nonnegative(),
+    capturedAt: z.number().positive(),
+    crop: Binary.refine((b) => b.byteLength === CROP_SIDE * CROP_SIDE, `crop must be ${CROP_SIDE * CROP_SIDE} bytes`),
+  }),
+  z.object({
+    v: z.literal(1),
+    kind: z.literal("no_face"),
+    seq: z.number().int().nonnegative(),
+    capturedAt: z.number().positive(),
+    /** Set when a face was seen but the browser's quality gate refused it. */
+    reason: z.enum(["too_small", "too_blurred", "turned_away"]).optional(),
+  }),
+  z.object({
+    v: z.literal(1),
+    kind: z.literal("frame"),
+    seq: z.number().int().nonnegative(),
+    capturedAt: z.number().positive(),
+    /** Fallback when the browser cannot run the detector: a small JPEG the server detects in. */
+    jpeg: Binary.refine((b) => b.byteLength <= MAX_FRAME_BYTES, `jpeg must be at most ${MAX_FRAME_BYTES} bytes`),
+  }),
+]);
+export type ListenerCrop = z.infer<typeof ListenerCrop>;
+
+export const ReadingAck = z.object({
+  seq: z.number(),
+  quality: ReadingQuality,
+  dominant: Emotion.nullable(),
+  probabilities: Probabilities.nullable(),
+});
+export type ReadingAck = z.infer<typeof ReadingAck>;
+
+export const ListenerState = z.object({ v: z.literal(1), state: z.enum(["active", "paused", "camera_off"]) });
+export type ListenerState = z.infer<typeof ListenerState>;
+
+export const SpeakerJoin = z.object({ v: z.literal(1), sessionId: z.string(), speakerToken: z.string() });
+export type SpeakerJoin = z.infer<typeof SpeakerJoin>;
+
+export const SpeakerMarker = z.object({ v: z.literal(1), label: z.string().trim().min(1).max(100) });
+export type SpeakerMarker = z.infer<typeof SpeakerMarker>;
+
+export const Empty = z.object({ v: z.literal(1) });
+
+/** One listener's tile on the dashboard. */
+export const ListenerTile = z.object({
+  id: z.string(),
+  name: z.string(),
+  presence: Presence,
+  dominant: Emotion.nullable(),
+  confidence: z.number().nullable(),
+  lastAt: z.number().nullable(),
+});
+export type ListenerTile = z.infer<typeof ListenerTile>;
+
+/** The room as aggregated on the server, pushed to speakers about once a second. */
+export const RoomMood = z.object({
+  sessionId: z.string(),
+  /** Server time of this snapshot, epoch ms. */
+  at: z.number(),
+  /** ms since the session went live. */
+  tMs: z.number(),
+  listenerCount: z.number(),
+  presentCount: z.number(),
+  /** Share of present listeners (with a face) per dominant emotion, 0..1. */
+  shares: Probabilities,
+  /** Mean probabilities over present listeners' latest readings; null when nobody is present. */
+  average: Probabilities.nullable(),
+  tiles: z.array(ListenerTile),
+});
+export type RoomMood = z.infer<typeof RoomMood>;
+
+/** A single reading pushed to speakers as soon as it is classified (for latency measurement and live tiles). */
+export const LiveReading = z.object({
+  participantId: z.string(),
+  seq: z.number(),
+  capturedAt: z.number(),
+  serverAt: z.number(),
+  quality: ReadingQuality,
+  dominant: Emotion.nullable(),
+  confidence: z.number().nullable(),
+});
+export type LiveReading = z.infer<typeof LiveReading>;
+
+export type Ack<T> = (response: { ok: true; data: T } | ({ ok: false } & ErrorBody)) => void;
+
+export interface ClientToServerEvents {
+  "listener:join": (payload: ListenerJoin, ack: Ack<ListenerJoined>) => void;
+  "listener:crop": (payload: ListenerCrop, ack: Ack<ReadingAck>) => void;
+  "listener:state": (payload: ListenerState, ack: Ack<null>) => void;
+  "listener:leave": (payload: z.input<typeof Empty>, ack: Ack<null>) => void;
+  "speaker:join": (payload: SpeakerJoin, ack: Ack<RoomMood>) => void;
+  "speaker:marker": (payload: SpeakerMarker, ack: Ack<Marker>) => void;
+  "speaker:start": (payload: z.input<typeof Empty>, ack: Ack<null>) => void;
+  "speaker:end": (payload: z.input<typeof Empty>, ack: Ack<null>) => void;
+}
+
+export interface ServerToClientEvents {
+  "session:mood": (mood: RoomMood) => void;
+  "session:readings": (readings: LiveReading[]) => void;
+  "session:marker": (marker: Marker) => void;
+  "session:status": (status: { status: SessionStatus }) => void;
+  "session:config": (config: { rateHz: number }) => void;
+  "upload:progress": (p: { uploadId: string; status: string; progress: number; faces: number; error: string | null }) => void;
+}
+
+/** Zod schema of each client event's payload, for the server's one registration helper. */
+export const clientEventSchemas = {
+  "listener:join": ListenerJoin,
+  "listener:crop": ListenerCrop,
+  "listener:state": ListenerState,
+  "listener:leave": Empty,
+  "speaker:join": SpeakerJoin,
+  "speaker:marker": SpeakerMarker,
+  "speaker:start": Empty,
+  "speaker:end": Empty,
+} as const;
