@@ -93,6 +93,7 @@ def load_ferplus_votes(path: str, n_rows: int):
 
 def load_cached(path: str, cache_dir: str):
     """load_fer_csv, memoised in an .npz keyed by the file's sha256 (parsing takes ~20 s)."""
+    _open_text(path).close()  # the clear "not found" DataError before hashing
     digest = sha256_of(path)
     os.makedirs(cache_dir, exist_ok=True)
     cache = os.path.join(cache_dir, f"fer-{digest[:16]}.npz")

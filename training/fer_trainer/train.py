@@ -36,6 +36,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default=os.path.join(ROOT, "models", "emotion-mini-xception"), help="output path without extension")
     p.add_argument("--checkpoint", default=os.path.join(ROOT, "training", ".checkpoints", "last.pt"))
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    p.add_argument("--export-only", action="store_true", help="export the best weights of --checkpoint without training")
     p.add_argument("--cache-dir", default=os.path.join(ROOT, "training", ".cache"))
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
@@ -118,21 +119,27 @@ def main(argv=None):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, epochs=a.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15)
     start_epoch, best_acc, best_epoch, best_state = 0, -1.0, 0, None
 
-    if a.resume and os.path.exists(a.checkpoint):
+    if (a.resume or a.export_only) and os.path.exists(a.checkpoint):
         ck = torch.load(a.checkpoint, map_location=device)
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
+        # keep this run's schedule length: a resume may extend --epochs beyond the checkpoint's run
+        phases = sched._schedule_phases
         sched.load_state_dict(ck["scheduler"])
+        sched.total_steps, sched._schedule_phases = a.epochs * steps_per_epoch, phases
         start_epoch, best_acc, best_epoch, best_state = ck["epoch"], ck["best_acc"], ck["best_epoch"], ck["best_state"]
         torch.set_rng_state(ck["rng"])
         print(f"resumed from {a.checkpoint} after epoch {start_epoch} (best {best_acc:.4f} at {best_epoch})", flush=True)
+    elif a.export_only:
+        print(f"error: no checkpoint at {a.checkpoint}", file=sys.stderr)
+        return 2
     elif a.resume:
         print(f"no checkpoint at {a.checkpoint}; starting fresh", flush=True)
 
     print(f"mini-Xception: {count_parameters(net)} parameters, {len(tr)} training / {len(va)} PublicTest rows, "
           f"device {device}, {torch.get_num_threads()} threads", flush=True)
     epoch = start_epoch
-    for epoch in range(start_epoch + 1, a.epochs + 1):
+    for epoch in range(start_epoch + 1, (start_epoch if a.export_only else a.epochs) + 1):
         net.train()
         t0 = time.time()
         perm = torch.randperm(len(tr))

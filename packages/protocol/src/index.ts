@@ -6,3 +6,4 @@ export {
   Empty, ListenerTile, RoomMood, LiveReading, clientEventSchemas,
 } from "./socket";
 export type { Ack, ClientToServerEvents, ServerToClientEvents } from "./socket";
+export { TimelineQuery, TimelineBucket, Timeline } from "./timeline";

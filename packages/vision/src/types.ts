@@ -55,7 +55,7 @@ export interface DetectOptions {
 export interface QualityOptions {
   /** Smallest face box width in source pixels that gets a reading (default 40). */
   minFaceSize?: number;
-  /** Smallest Laplacian variance of the crop that gets a reading (default 15). */
+  /** Smallest Laplacian variance of the crop that gets a reading (default 60, below 99.5% of FER2013 faces). */
   minSharpness?: number;
   /** Largest estimated yaw in degrees that gets a reading (default 50). */
   maxYaw?: number;

@@ -1,0 +1,39 @@
+import { availableParallelism } from "node:os";
+import { z } from "zod";
+import { describeZodError } from "@emotion/protocol";
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+export const Env = z
+  .object({
+    NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+    PORT: int(0).max(65535).default(3000),
+    HOST: z.string().min(1).default("0.0.0.0"),
+    /** postgres:// URL; when absent the server uses embedded PGlite under DATA_DIR. */
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATA_DIR: z.string().min(1).default("./data"),
+    /** Base of the links handed out (join and dashboard); default: the request's own origin. */
+    PUBLIC_URL: z.url().optional(),
+    /** Built web app to serve (default apps/web/dist). */
+    WEB_DIST: z.string().optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    MAX_UPLOAD_BYTES: int(1024).default(10 * 1024 * 1024),
+    MAX_IMAGE_PIXELS: int(1024).default(40_000_000),
+    READING_RATE_HZ: z.coerce.number().min(0.2).max(30).default(4),
+    BATCH_MAX: int(1).max(1024).default(64),
+    BATCH_WAIT_MS: int(0).max(1000).default(8),
+    /** ONNX Runtime intra-op threads; default leaves one core to the event loop. */
+    INFERENCE_THREADS: int(1).default(Math.max(1, availableParallelism() - 1)),
+  })
+  .transform((e) => ({ ...e, PUBLIC_URL: e.PUBLIC_URL?.replace(/\/+$/, "") }));
+export type Env = z.infer<typeof Env>;
+
+/** Parses an environment; throws one readable line naming each bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = Env.safeParse(source);
+  if (!result.success) throw new Error(`invalid environment: ${describeZodError(result.error)}`);
+  return result.data;
+}
+
+/** The process environment, parsed once. */
+export const env: Env = parseEnv(process.env);

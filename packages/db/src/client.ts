@@ -1,0 +1,101 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { sql, type SQL } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { applyMigrations, type MigrationTx } from "./migrate";
+import { createRepository, type Repository } from "./repository";
+import { schema } from "./schema";
+
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+export interface CreateDbOptions {
+  /** postgres:// URL; when absent an embedded PGlite is used. */
+  url?: string;
+  /** PGlite data directory; absent (and no url) = in-memory. */
+  dataDir?: string;
+  /** Apply pending migrations before returning (default true). */
+  migrate?: boolean;
+  /** Pool size for Postgres (default 10). */
+  maxConnections?: number;
+}
+
+export interface Db extends Repository {
+  /** "pglite" (embedded) or "postgres". */
+  readonly driver: "pglite" | "postgres";
+  /** The Drizzle instance, for queries the repository does not cover. */
+  readonly drizzle: Database;
+  /** Names of the migrations applied by this call (empty when up to date). */
+  readonly migrationsApplied: string[];
+  /** True when a trivial query answers. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Opens the database (Postgres when `url` is set, else embedded PGlite), applies migrations, returns the repository. */
+export async function createDb(options: CreateDbOptions = {}): Promise<Db> {
+  const migrate = options.migrate ?? true;
+  if (options.url) {
+    const client = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
+    const db = drizzlePostgres({ client, schema }) as unknown as Database;
+    const applied = migrate
+      ? await applyMigrations((fn) =>
+          client.begin((tx) =>
+            fn({
+              script: async (text) => void (await tx.unsafe(text).simple()),
+              query: async (text, params) => [...(await tx.unsafe(text, params as never[]))],
+            } satisfies MigrationTx),
+          ) as never,
+        )
+      : [];
+    const rows = async <T>(q: SQL) => [...((await db.execute(q)) as unknown as T[])];
+    return finish("postgres", db, rows, applied, () => client.end({ timeout: 5 }));
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const client = new PGlite(options.dataDir);
+  await client.waitReady;
+  const db = drizzlePglite({ client, schema }) as unknown as Database;
+  const applied = migrate
+    ? await applyMigrations((fn) =>
+        client.transaction((tx) =>
+          fn({
+            script: async (text) => void (await tx.exec(text)),
+            query: async (text, params) => (await tx.query<Record<string, unknown>>(text, params)).rows,
+          }),
+        ),
+      )
+    : [];
+  const rows = async <T>(q: SQL) => ((await db.execute(q)) as unknown as { rows: T[] }).rows;
+  return finish("pglite", db, rows, applied, () => client.close());
+}
+
+function finish(
+  driver: Db["driver"],
+  db: Database,
+  rows: <T>(q: SQL) => Promise<T[]>,
+  migrationsApplied: string[],
+  close: () => Promise<void>,
+): Db {
+  let isClosed = false;
+  return {
+    ...createRepository(db, rows),
+    driver,
+    drizzle: db,
+    migrationsApplied,
+    async ping() {
+      try {
+        await db.execute(sql`select 1`);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (isClosed) return;
+      isClosed = true;
+      await close();
+    },
+  };
+}

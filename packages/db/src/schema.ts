@@ -1,0 +1,67 @@
+import { index, integer, pgTable, primaryKey, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+// Mirrors migrations/*.sql (the SQL files are the source of truth; this gives Drizzle its types).
+
+const tsz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+export const sessions = pgTable("sessions", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  code: text("code").notNull().unique(),
+  title: text("title").notNull(),
+  status: text("status", { enum: ["scheduled", "live", "ended"] }).notNull().default("scheduled"),
+  speakerTokenHash: text("speaker_token_hash").notNull(),
+  createdAt: tsz("created_at").notNull().defaultNow(),
+  startedAt: tsz("started_at"),
+  endedAt: tsz("ended_at"),
+});
+
+export const participants = pgTable(
+  "participants",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    sessionId: uuid("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["live", "upload"] }).notNull().default("live"),
+    tokenHash: text("token_hash").notNull(),
+    consentAt: tsz("consent_at"),
+    joinedAt: tsz("joined_at").notNull().defaultNow(),
+    leftAt: tsz("left_at"),
+    readingsCount: integer("readings_count").notNull().default(0),
+  },
+  (t) => [index("participants_session_idx").on(t.sessionId, t.joinedAt)],
+);
+
+export const readings = pgTable(
+  "readings",
+  {
+    sessionId: uuid("session_id").notNull(),
+    participantId: uuid("participant_id").notNull(),
+    capturedAt: tsz("captured_at").notNull(),
+    serverAt: tsz("server_at").notNull(),
+    tMs: integer("t_ms").notNull(),
+    pAngry: smallint("p_angry"),
+    pDisgust: smallint("p_disgust"),
+    pFear: smallint("p_fear"),
+    pHappy: smallint("p_happy"),
+    pSad: smallint("p_sad"),
+    pSurprise: smallint("p_surprise"),
+    pNeutral: smallint("p_neutral"),
+    dominant: smallint("dominant"),
+    quality: smallint("quality").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.participantId, t.tMs] }), index("readings_session_t_idx").on(t.sessionId, t.tMs)],
+);
+
+export const markers = pgTable(
+  "markers",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    sessionId: uuid("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    tMs: integer("t_ms").notNull(),
+    label: text("label").notNull(),
+    createdAt: tsz("created_at").notNull().defaultNow(),
+  },
+  (t) => [index("markers_session_t_idx").on(t.sessionId, t.tMs)],
+);
+
+export const schema = { sessions, participants, readings, markers };

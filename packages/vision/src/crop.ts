@@ -1,0 +1,91 @@
+import type { FaceQuality } from "@emotion/protocol";
+import type { Face, FaceCrop, QualityOptions, RawImage } from "./types";
+
+/** Crop side relative to the detector box: FER2013 faces fill most of the frame, chin to brow plus a little. */
+const CROP_SCALE = 1.1;
+/** Shift the crop centre down a little: BlazeFace boxes sit high (brow line to chin). */
+const CENTRE_SHIFT = 0.05;
+
+export const DEFAULT_QUALITY: Required<QualityOptions> = { minFaceSize: 40, minSharpness: 60, maxYaw: 50 };
+
+function greyAt(image: RawImage, x: number, y: number): number {
+  const { width: w, height: h, channels: c, data } = image;
+  const fx = Math.min(w - 1, Math.max(0, x));
+  const fy = Math.min(h - 1, Math.max(0, y));
+  const x0 = fx | 0, y0 = fy | 0;
+  const x1 = Math.min(w - 1, x0 + 1), y1 = Math.min(h - 1, y0 + 1);
+  const dx = fx - x0, dy = fy - y0;
+  const lum = (i: number) => (c === 1 ? data[i]! : 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!);
+  return (
+    lum((y0 * w + x0) * c) * (1 - dx) * (1 - dy) +
+    lum((y0 * w + x1) * c) * dx * (1 - dy) +
+    lum((y1 * w + x0) * c) * (1 - dx) * dy +
+    lum((y1 * w + x1) * c) * dx * dy
+  );
+}
+
+/** Variance of the 4-neighbour Laplacian: low on blurred crops. */
+export function laplacianVariance(pixels: Uint8Array, side: number): number {
+  let sum = 0, sumSq = 0, n = 0;
+  for (let y = 1; y < side - 1; y++) {
+    for (let x = 1; x < side - 1; x++) {
+      const i = y * side + x;
+      const v = 4 * pixels[i]! - pixels[i - 1]! - pixels[i + 1]! - pixels[i - side]! - pixels[i + side]!;
+      sum += v;
+      sumSq += v * v;
+      n++;
+    }
+  }
+  const mean = sum / n;
+  return sumSq / n - mean * mean;
+}
+
+/** Head yaw in degrees from the nose's offset against the eye midpoint, in the eye-aligned frame. */
+export function estimateYaw(face: Face): number {
+  const [e0, e1, nose] = face.keypoints;
+  if (!e0 || !e1 || !nose) return 0;
+  const ex = e1.x - e0.x, ey = e1.y - e0.y;
+  const eyeDist = Math.hypot(ex, ey);
+  if (eyeDist < 1e-6) return 90;
+  const along = ((nose.x - (e0.x + e1.x) / 2) * ex + (nose.y - (e0.y + e1.y) / 2) * ey) / eyeDist;
+  const d = along / (eyeDist / 2);
+  return Math.asin(Math.max(-1, Math.min(1, d))) * (180 / Math.PI);
+}
+
+/**
+ * Cuts a grey square around the face, rotated so the eyes are level, resized to `side`
+ * (each output pixel averages up to 4x4 bilinear samples), and judges whether it is good enough to classify.
+ */
+export function cropFace(image: RawImage, face: Face, side: number, options: QualityOptions = {}): FaceCrop {
+  const q = { ...DEFAULT_QUALITY, ...options };
+  const [e0, e1] = face.keypoints;
+  const angle = e0 && e1 ? Math.atan2(e1.y - e0.y, e1.x - e0.x) : 0;
+  const cos = Math.cos(angle), sin = Math.sin(angle);
+  const size = Math.max(face.box.width, face.box.height) * CROP_SCALE;
+  const cx = face.box.x + face.box.width / 2 - sin * size * CENTRE_SHIFT;
+  const cy = face.box.y + face.box.height / 2 + cos * size * CENTRE_SHIFT;
+  const step = size / side;
+  const n = Math.min(4, Math.max(1, Math.round(step)));
+  const pixels = new Uint8Array(side * side);
+  for (let v = 0; v < side; v++) {
+    for (let u = 0; u < side; u++) {
+      let acc = 0;
+      for (let sv = 0; sv < n; sv++) {
+        const ly = (v + (sv + 0.5) / n) * step - size / 2;
+        for (let su = 0; su < n; su++) {
+          const lx = (u + (su + 0.5) / n) * step - size / 2;
+          acc += greyAt(image, cx + lx * cos - ly * sin - 0.5, cy + lx * sin + ly * cos - 0.5);
+        }
+      }
+      pixels[v * side + u] = Math.round(acc / (n * n));
+    }
+  }
+  const sharpness = laplacianVariance(pixels, side);
+  const yaw = estimateYaw(face);
+  const faceSize = face.box.width;
+  let reason: FaceQuality["reason"] = null;
+  if (faceSize < q.minFaceSize) reason = "too_small";
+  else if (Math.abs(yaw) > q.maxYaw) reason = "turned_away";
+  else if (sharpness < q.minSharpness) reason = "too_blurred";
+  return { side, pixels, quality: { ok: reason === null, reason, faceSize, sharpness, yaw } };
+}
