@@ -7,3 +7,4 @@ export {
 } from "./socket";
 export type { Ack, ClientToServerEvents, ServerToClientEvents } from "./socket";
 export { TimelineQuery, TimelineBucket, Timeline } from "./timeline";
+export { RoomPoint, ListenerPoint, ListenerReport, KeyMoment, Cluster, SessionReport } from "./report";
