@@ -52,7 +52,10 @@ export function kmeans(xs: Float64Array[], k: number, seed = 1, restarts = 4): {
         let bi = 0, bd = Infinity;
         centres.forEach((c, j) => {
           const dd = dist2(x, c);
-          if (dd < bd) (bd = dd), (bi = j);
+          if (dd < bd) {
+            bd = dd;
+            bi = j;
+          }
         });
         return bi;
       });
@@ -111,7 +114,10 @@ export function clusterListeners(trajectories: Trajectory[], pointTimes: number[
   for (let k = 2; k <= Math.min(4, usable.length - 1); k++) {
     const { labels: l } = kmeans(xs, k, 7 + k);
     const s = silhouette(xs, l);
-    if (s > bestScore) (bestScore = s), (labels = l);
+    if (s > bestScore) {
+      bestScore = s;
+      labels = l;
+    }
   }
   if (bestScore < MIN_SILHOUETTE) labels = usable.map(() => 0);
   const groups = [...new Set(labels)].map((l) => usable.filter((_, i) => labels[i] === l));
@@ -144,7 +150,10 @@ function describeGroup(members: Trajectory[], overall: number[], pointTimes: num
     let bestK = -1, bestD = 0;
     for (let k = 0; k < K; k++) {
       const a = meanOver(0, half, k), b = meanOver(half, pointTimes.length, k);
-      if (a !== null && b !== null && Math.abs(b - a) > Math.abs(bestD)) (bestD = b - a), (bestK = k);
+      if (a !== null && b !== null && Math.abs(b - a) > Math.abs(bestD)) {
+        bestD = b - a;
+        bestK = k;
+      }
     }
     if (bestK >= 0 && Math.abs(bestD) >= 0.1)
       text += `; ${NAMES[EMOTIONS[bestK]!]} ${bestD > 0 ? "grew" : "faded"} in the second half (${bestD > 0 ? "+" : ""}${Math.round(bestD * 100)} pts)`;
