@@ -1,11 +1,13 @@
 import { spawn, spawnSync } from "node:child_process";
 
+// find_spec looks torch up without importing it (an import takes seconds).
+const FIND_TORCH = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('torch') else 1)";
+
 /** The first Python 3 that can import torch: $PYTHON, then python3 on PATH, then Debian's /usr/bin/python3. */
 export function findPython(): string {
-  // eslint-disable-next-line no-restricted-properties -- test helper outside the apps' env.ts rule
   const candidates = [process.env.PYTHON, "python3", "/usr/bin/python3"].filter((c): c is string => Boolean(c));
   for (const candidate of candidates) {
-    const probe = spawnSync(candidate, ["-c", "import torch"], { stdio: "ignore" });
+    const probe = spawnSync(candidate, ["-c", FIND_TORCH], { stdio: "ignore" });
     if (probe.status === 0) return candidate;
   }
   throw new Error(`no Python with torch found (tried ${candidates.join(", ")}); install python3-torch or set PYTHON`);

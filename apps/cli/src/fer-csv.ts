@@ -57,9 +57,11 @@ export function parsePixels(text: string): Uint8Array | string {
  * Throws AppError VALIDATION_FAILED naming the line on a bad header or row. `onBytes` reports file bytes read.
  */
 export async function* readFerCsv(path: string, onBytes?: (bytesRead: number) => void): AsyncGenerator<FerRow> {
+  const gzip = await isGzip(path);
+  // Everything below attaches synchronously: a listener added after an await could miss the first chunks.
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   if (onBytes) file.on("data", () => onBytes(file.bytesRead));
-  const text: Readable = (await isGzip(path)) ? file.pipe(createGunzip()) : file;
+  const text: Readable = gzip ? file.pipe(createGunzip()) : file;
   file.on("error", (e) => text.destroy(e));
   const lines = createInterface({ input: text, crlfDelay: Infinity });
   const fail = (line: number, message: string) => new AppError("VALIDATION_FAILED", `${path}:${line}: ${message}`);

@@ -43,6 +43,7 @@ export function startProgress(label: string, total: number, unit = ""): Progress
 export function formatTable(headers: string[], rows: Array<Array<string | number>>): string {
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? "").length)));
-  const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]!) : v.padStart(widths[c]!))).join("  ").trimEnd();
+  const isNumeric = (v: string) => /^-?[\d.,]+%?$/.test(v);
+  const line = (r: string[]) => r.map((v, c) => (c > 0 && isNumeric(v) ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join("  ").trimEnd();
   return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n") + "\n";
 }

@@ -64,7 +64,7 @@ export async function probeVideo(path: string, ffmpegPath = resolveFfmpeg()): Pr
 /** Output size for a source size: at most maxWidth wide, aspect kept, both sides even (yuv-friendly). */
 export function scaledSize(width: number, height: number, maxWidth: number): { width: number; height: number } {
   const w = Math.min(width, maxWidth);
-  const even = (v: number) => Math.max(2, 2 * Math.round(v / 2));
+  const even = (v: number) => Math.max(2, 2 * Math.floor(v / 2));
   return { width: even(w), height: even((height * w) / width) };
 }
 

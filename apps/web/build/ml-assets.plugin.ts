@@ -56,6 +56,11 @@ export function mlAssets(): Plugin {
         createReadStream(file).pipe(res);
       });
     },
+    generateBundle(_options, bundle) {
+      // onnxruntime-web's `new URL("ort-wasm-simd-threaded.wasm", import.meta.url)` fallback makes Vite emit a
+      // second 14 MB copy; wasmPaths always points at /ort/, so that copy is never fetched.
+      for (const fileName of Object.keys(bundle)) if (/^assets\/ort-wasm-simd-threaded.*\.wasm$/.test(fileName)) delete bundle[fileName];
+    },
     async writeBundle() {
       for (const [path, file] of assetMap()) {
         if (!existsSync(file)) {

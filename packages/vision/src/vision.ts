@@ -44,7 +44,8 @@ export async function createVision(options: CreateVisionOptions): Promise<Vision
   const order = checkCard(card);
   const side = card.input.size;
   const { mean, std } = card.input.normalisation;
-  const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: "all", ...options.sessionOptions };
+  // logSeverityLevel 3: BlazeFace's file carries unused initialisers that ORT warns about on every load
+  const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: "all", logSeverityLevel: 3, ...options.sessionOptions };
   const [classifier, detector] = await Promise.all([
     openSession(o, options.emotionModel, sessionOptions),
     openSession(o, options.detectorModel, sessionOptions),

@@ -33,7 +33,7 @@ async function measure(fn: () => Promise<unknown>, seconds: number, onTick: () =
     await fn();
     now = performance.now();
     latenciesMs.push(now - t0);
-    if (latenciesMs.length % 64 === 0) onTick();
+    if (latenciesMs.length % 256 === 0) onTick();
   }
   return { calls: latenciesMs.length, elapsedS: (now - start) / 1000, latenciesMs };
 }
@@ -51,10 +51,10 @@ async function benchFrame(): Promise<RawImage> {
   return { width: info.width, height: info.height, channels: 3, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
 }
 
-async function classifierFigures(vision: Vision, crops: Uint8Array[], seconds: number, tick: () => void) {
+async function classifierFigures(vision: Vision, crops: Uint8Array[], timed: (fn: () => Promise<unknown>) => Promise<Timing>) {
   const one = [crops[0]!];
-  const b1 = await measure(() => vision.classify(one), seconds, tick);
-  const b32 = await measure(() => vision.classify(crops), seconds, tick);
+  const b1 = await timed(() => vision.classify(one));
+  const b32 = await timed(() => vision.classify(crops));
   const sorted = [...b1.latenciesMs].sort((a, b) => a - b);
   return {
     batch1: { facesPerSec: round(b1.calls / b1.elapsedS, 0), p50Ms: round(percentile(sorted, 50), 3), p99Ms: round(percentile(sorted, 99), 3) },
@@ -74,44 +74,50 @@ export const bench = defineCommand({
   async run(o) {
     const frame = await benchFrame();
     const threads = availableParallelism();
-    const steps = 5;
+    const progress: Progress = startProgress("bench", 5, " measurements");
     let done = 0;
-    const progress: Progress = startProgress("bench", steps * o.seconds, " s");
-    const tick = () => progress.update(done * o.seconds, {});
-    const step = <T>(p: Promise<T>) => p.then((v) => (done++, tick(), v));
+    const tick = () => progress.update(done);
+    const timed = async (fn: () => Promise<unknown>) => {
+      const t = await measure(fn, o.seconds, tick);
+      progress.update(++done);
+      return t;
+    };
 
-    const single = await loadVision({ threads: 1 });
-    let result;
     try {
-      const faces = await single.detectFaces(frame);
-      const face = faces[0] ? single.cropFace(frame, faces[0]).pixels : new Uint8Array(single.card.input.size ** 2).fill(128);
-      const crops = Array.from({ length: 32 }, () => face);
-      const oneThread = await step(classifierFigures(single, crops, o.seconds, tick));
-      const det = await step(measure(() => single.detectFaces(frame), o.seconds, tick));
-      await single.release();
-      const all = await loadVision({ threads });
+      const single = await loadVision({ threads: 1 });
+      let faces, crops, oneThread, det;
       try {
-        const allThreads = await step(classifierFigures(all, crops, o.seconds, tick));
-        result = {
-          classifier: { ...oneThread, allThreads: { threads, ...allThreads } },
-          detector: { framesPerSec: round(det.calls / det.elapsedS, 0), frame: "640x480", facesFound: faces.length },
-          threads: { oneThread: 1, allThreads: threads },
-        };
+        faces = await single.detectFaces(frame);
+        const face = faces[0] ? single.cropFace(frame, faces[0]).pixels : new Uint8Array(single.card.input.size ** 2).fill(128);
+        crops = Array.from({ length: 32 }, () => face);
+        oneThread = await classifierFigures(single, crops, timed);
+        det = await timed(() => single.detectFaces(frame));
+      } finally {
+        await single.release();
+      }
+      const all = await loadVision({ threads });
+      let allThreads;
+      try {
+        allThreads = await classifierFigures(all, crops, timed);
       } finally {
         await all.release();
       }
+      progress.stop();
+      const result = {
+        classifier: { ...oneThread, allThreads: { threads, ...allThreads } },
+        detector: { framesPerSec: round(det.calls / det.elapsedS, 0), frame: "640x480", facesFound: faces.length, threads: 1 },
+      };
+      if (o.json) return printJson(result);
+      const c = result.classifier;
+      process.stdout.write(formatTable(["measurement", "1 thread", `${threads} threads`], [
+        ["classifier faces/s, batch 1", c.batch1.facesPerSec, c.allThreads.batch1.facesPerSec],
+        ["classifier faces/s, batch 32", c.batch32.facesPerSec, c.allThreads.batch32.facesPerSec],
+        ["classifier p50 ms, batch 1", c.batch1.p50Ms, c.allThreads.batch1.p50Ms],
+        ["classifier p99 ms, batch 1", c.batch1.p99Ms, c.allThreads.batch1.p99Ms],
+        ["detector frames/s, 640x480", result.detector.framesPerSec, "-"],
+      ]));
     } finally {
       progress.stop();
-      await single.release().catch(() => {});
     }
-    if (o.json) return printJson(result);
-    const c = result.classifier;
-    process.stdout.write(formatTable(["measurement", "1 thread", `${threads} threads`], [
-      ["classifier faces/s, batch 1", c.batch1.facesPerSec, c.allThreads.batch1.facesPerSec],
-      ["classifier faces/s, batch 32", c.batch32.facesPerSec, c.allThreads.batch32.facesPerSec],
-      ["classifier p50 ms, batch 1", c.batch1.p50Ms, c.allThreads.batch1.p50Ms],
-      ["classifier p99 ms, batch 1", c.batch1.p99Ms, c.allThreads.batch1.p99Ms],
-      ["detector frames/s, 640x480", result.detector.framesPerSec, "-"],
-    ]));
   },
 });

@@ -35,7 +35,7 @@ function checkCsv(csvFlag: string | undefined): string {
   if (csvFlag) throw usageError(`--csv: no file at ${path}`);
   throw usageError(
     `--csv: FER2013 not found at ${path}. FER2013 is the Kaggle "Challenges in Representation Learning: Facial ` +
-      "Expression Recognition" data set (fer2013.csv, header emotion,pixels,Usage); this project expects it at " +
+      'Expression Recognition" data set (fer2013.csv, header emotion,pixels,Usage); this project expects it at ' +
       "../shared/data/fer2013/fer2013.csv.gz beside the repository. Pass --csv <file.csv|file.csv.gz> or set FER_CSV.",
   );
 }
@@ -54,7 +54,8 @@ async function evaluate(vision: Vision, csv: string, usage: string | undefined):
   const usages = new Set<string>();
   let skipped = 0;
   let batch: FerRow[] = [];
-  const progress = startProgress("eval", statSync(csv).size, " bytes");
+  const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
+  const progress = startProgress("eval", mb(statSync(csv).size), " MB");
   let bytes = 0;
   let rows = 0;
 
@@ -70,7 +71,7 @@ async function evaluate(vision: Vision, csv: string, usage: string | undefined):
     });
     rows += batch.length;
     batch = [];
-    progress.update(bytes, { detail: `${rows} faces` });
+    progress.update(mb(bytes), { detail: `${rows} faces` });
   }
 
   try {

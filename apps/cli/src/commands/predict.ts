@@ -44,7 +44,7 @@ function describeFace(face: FacePrediction, index: number): string {
   if (!face.probabilities) return `${head}\n  no reading: ${quality.reason}\n`;
   const probs = face.probabilities;
   const rows = EMOTIONS.map((e) => [e === face.dominant ? `${e} *` : e, probs[e].toFixed(3), "█".repeat(Math.round(probs[e] * 30))]);
-  return `${head}\n${formatTable(["emotion", "p", ""], rows).replace(/^/gm, "  ")}`;
+  return `${head}\n${formatTable(["emotion", "p", ""], rows).trimEnd().replace(/^/gm, "  ")}\n`;
 }
 
 function summarise(faces: FacePrediction[]): string {

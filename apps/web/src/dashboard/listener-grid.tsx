@@ -33,6 +33,8 @@ const ListenerTile = memo(function ListenerTile({ name, presence, dominant, conf
   );
 });
 
+const SUMMARY_LABELS: Record<Presence, string> = { face: "with a face in view", no_face: "without a face", paused: "paused", camera_off: "with camera off", left: "left" };
+
 const PRESENCE_ORDER: Record<Presence, number> = { face: 0, no_face: 1, paused: 2, camera_off: 3, left: 4 };
 
 export const ListenerGrid = memo(function ListenerGrid({ tiles }: { tiles: Tile[] }) {
@@ -50,7 +52,7 @@ export const ListenerGrid = memo(function ListenerGrid({ tiles }: { tiles: Tile[
         <p className="muted small">
           {(Object.keys(PRESENCE_ORDER) as Presence[])
             .filter((p) => counts[p] > 0)
-            .map((p) => `${counts[p]} ${PRESENCE_LABELS[p].toLowerCase()}`)
+            .map((p) => `${counts[p]} ${SUMMARY_LABELS[p]}`)
             .join(" · ") || "Nobody has joined yet"}
         </p>
       </div>

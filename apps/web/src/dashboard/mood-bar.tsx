@@ -13,7 +13,8 @@ export const MoodBar = memo(function MoodBar({ shares, presentCount }: { shares:
       </div>
       {leading && shares ? (
         <p className="mood-headline" data-testid="room-mood">
-          Mostly <strong style={{ color: EMOTION_COLORS[leading] }}>{EMOTION_LABELS[leading].toLowerCase()}</strong>{" "}
+          <span className="swatch large" style={{ background: EMOTION_COLORS[leading] }} aria-hidden="true" />
+          Mostly <strong>{EMOTION_LABELS[leading].toLowerCase()}</strong>{" "}
           <span className="muted">({formatPercent(shares[leading])} of faces)</span>
         </p>
       ) : (

@@ -28,7 +28,8 @@ export function ConsentScreen({ info, name, onNameChange, onAccept }: { info: Jo
           <dt>What leaves your device</dt>
           <dd>
             No video leaves your device and none is stored. Faces are found here, in your browser; only a small grey crop of your
-            face (48 × 48 pixels) is sent, classified, and discarded right away. Only the emotion probabilities are kept.
+            face (48 × 48 pixels) is sent, classified, and discarded right away. Only the emotion probabilities are kept. If your
+            browser cannot find faces itself, small still frames are sent instead and discarded the same way.
           </dd>
           <dt>What the speaker sees</dt>
           <dd>The room’s overall mood and, for you, your current emotion and your name if you give one. The speaker never sees your face or your camera.</dd>

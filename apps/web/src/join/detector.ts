@@ -16,13 +16,16 @@ export async function loadDetector(): Promise<Detector> {
   if (new URLSearchParams(window.location.search).get("detector") === "off") return { mode: "frame", reason: "disabled by ?detector=off" };
   if (typeof WebAssembly !== "object") return { mode: "frame", reason: "WebAssembly is not available" };
   try {
-    const [{ loadVision }, card] = await Promise.all([
+    const [{ loadVision }, ort, card] = await Promise.all([
       import("@emotion/vision/web"),
+      import("onnxruntime-web"),
       fetch(CARD_URL).then((r) => {
         if (!r.ok) throw new Error(`model card: HTTP ${r.status}`);
         return r.json();
       }),
     ]);
+    // The detector model carries unused initialisers: ONNX Runtime's warnings about them are noise in the console.
+    ort.env.logLevel = "error";
     // Threads need a cross-origin isolated page (SharedArrayBuffer); otherwise onnxruntime runs single-threaded.
     const threads = window.crossOriginIsolated ? Math.min(4, navigator.hardwareConcurrency || 1) : 1;
     const vision = await loadVision({ emotionModelUrl: EMOTION_MODEL_URL, detectorModelUrl: DETECTOR_MODEL_URL, card, wasmPaths: WASM_PATHS, threads });

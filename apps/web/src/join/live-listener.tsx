@@ -59,7 +59,7 @@ export function LiveListener({ code, title, name, onRejoin }: { code: string; ti
           <video ref={videoRef} className="preview" muted playsInline autoPlay aria-label="Your camera preview, visible only to you" />
           {state.camera !== "on" && <div className="preview-overlay">{state.camera === "starting" ? "Starting camera…" : "Camera off"}</div>}
         </div>
-        <p className="muted small">Only you see this preview. It is mirrored, like a mirror.</p>
+        <p className="muted small">Only you see this preview (mirrored). It never leaves your device.</p>
         {state.cameraProblem && (
           <div className="alert error" role="alert">
             <p>{state.cameraProblem.message}</p>

@@ -9,12 +9,13 @@ export function connectSocket(): AppSocket {
   return io({ transports: ["websocket", "polling"], reconnectionDelayMax: 4000 });
 }
 
-type AckResponse<T> = { ok: true; data: T } | ({ ok: false } & ErrorBody);
+type AckResponse = { ok: true; data: unknown } | ({ ok: false } & ErrorBody);
 
 /** Unwraps an ack: returns data or throws ApiError with the server's code. */
-export function unwrapAck<T>(response: AckResponse<T>): T {
-  if (response.ok) return response.data;
-  throw new ApiError(response.error.code, response.error.message);
+export function unwrapAck<R extends AckResponse>(response: R): Extract<R, { ok: true }>["data"] {
+  if (response.ok) return response.data as Extract<R, { ok: true }>["data"];
+  const { error } = response as { ok: false } & ErrorBody;
+  throw new ApiError(error.code, error.message);
 }
 
 export const ACK_TIMEOUT_MS = 8000;

@@ -1,0 +1,93 @@
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { createDb, type Db } from "@emotion/db";
+import type { Vision } from "@emotion/vision";
+import { loadVision } from "@emotion/vision/node";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { env as processEnv, type Env } from "./env";
+import { installErrorHandler } from "./http/errors";
+import { healthRoutes } from "./http/health.routes";
+import { predictRoutes } from "./http/predict.routes";
+import { sessionRoutes } from "./http/session.routes";
+import { webRoutes } from "./http/web.routes";
+import { useZodSchemas, zodToOpenApi } from "./http/zod";
+import type { LiveHub } from "./live/hub";
+import { attachLive } from "./live/socket";
+
+export interface VisionHolder {
+  current: Vision | null;
+  /** Why the model is not loaded (null when it is). */
+  error: string | null;
+}
+
+declare module "fastify" {
+  interface FastifyInstance {
+    config: Env;
+    db: Db;
+    vision: VisionHolder;
+    live: LiveHub;
+  }
+}
+
+export interface BuildAppOptions extends Partial<Env> {
+  /** A database to use (not closed by the app); default: createDb from DATABASE_URL / DATA_DIR. */
+  db?: Db;
+  /** A loaded vision instance (not released by the app), or null to run without a model; default: loadVision(). */
+  vision?: Vision | null;
+  logger?: FastifyServerOptions["logger"];
+}
+
+export const DEFAULT_WEB_DIST = fileURLToPath(new URL("../../web/dist", import.meta.url));
+
+/** Builds the whole server (HTTP API, docs, web app, sockets) without listening. Options override the environment. */
+export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { db: givenDb, vision: givenVision, logger, ...overrides } = options;
+  const config: Env = { ...processEnv, ...overrides };
+  const app = Fastify({
+    logger: logger ?? { level: config.LOG_LEVEL },
+    genReqId: () => randomUUID(),
+    bodyLimit: 64 * 1024,
+    trustProxy: true,
+  });
+  app.decorate("config", config);
+  useZodSchemas(app);
+  installErrorHandler(app, { maxUploadBytes: config.MAX_UPLOAD_BYTES });
+
+  const db = givenDb ?? (await createDb({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR }));
+  if (!givenDb) app.addHook("onClose", () => db.close());
+  app.decorate("db", db);
+  if (db.migrationsApplied.length) app.log.info({ migrations: db.migrationsApplied }, "database migrated");
+
+  const vision: VisionHolder = { current: null, error: null };
+  if (givenVision !== undefined) vision.current = givenVision;
+  else {
+    try {
+      vision.current = await loadVision({ threads: config.INFERENCE_THREADS });
+      app.addHook("onClose", () => vision.current?.release());
+    } catch (err) {
+      vision.error = (err as Error).message;
+      app.log.error({ err }, "model not loaded: the image API and live readings answer NOT_READY");
+    }
+  }
+  if (!vision.current && !vision.error) vision.error = "no model given";
+  app.decorate("vision", vision);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "Emotion analytics API", version: "1.0.0", description: "Image predictions and live sessions. Socket.IO events are described in packages/protocol." },
+      components: { securitySchemes: { speakerToken: { type: "http", scheme: "bearer", description: "The speakerToken from POST /api/sessions" } } },
+    },
+    transform: zodToOpenApi,
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  await app.register(healthRoutes);
+  await app.register(predictRoutes);
+  await app.register(sessionRoutes);
+  await app.register(webRoutes, { root: config.WEB_DIST ?? DEFAULT_WEB_DIST });
+
+  app.decorate("live", attachLive(app));
+  return app;
+}

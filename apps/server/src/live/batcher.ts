@@ -1,0 +1,85 @@
+import type { EmotionResult } from "@emotion/vision";
+
+export interface BatcherOptions {
+  /** The batched classifier (vision.classify). */
+  classify: (crops: Uint8Array[]) => Promise<EmotionResult[]>;
+  /** Flush as soon as this many crops wait. */
+  maxBatch: number;
+  /** ...or this long after the first crop of a batch arrived. */
+  waitMs: number;
+}
+
+export interface BatcherStats {
+  batches: number;
+  crops: number;
+  largestBatch: number;
+}
+
+export interface Batcher {
+  /** Queues one crop; resolves with its result once its batch has run. */
+  classify(crop: Uint8Array): Promise<EmotionResult>;
+  /** Resolves when nothing is queued or running. */
+  drain(): Promise<void>;
+  readonly stats: BatcherStats;
+}
+
+interface Job {
+  crop: Uint8Array;
+  resolve: (r: EmotionResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Micro-batcher: crops from every listener go into one classifier call, so the cost per face falls as
+ * load rises. One batch runs at a time (ONNX Runtime already uses its own threads); crops that arrive
+ * meanwhile form the next batch, which starts as soon as the running one ends.
+ */
+export function createBatcher({ classify, maxBatch, waitMs }: BatcherOptions): Batcher {
+  let queue: Job[] = [];
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> | null = null;
+  const stats: BatcherStats = { batches: 0, crops: 0, largestBatch: 0 };
+
+  function schedule() {
+    if (running || queue.length === 0) return;
+    if (queue.length >= maxBatch || waitMs === 0) return void run();
+    timer ??= setTimeout(run, waitMs);
+  }
+
+  function run() {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (running || queue.length === 0) return;
+    const jobs = queue.slice(0, maxBatch);
+    queue = queue.slice(jobs.length);
+    stats.batches++;
+    stats.crops += jobs.length;
+    stats.largestBatch = Math.max(stats.largestBatch, jobs.length);
+    running = classify(jobs.map((j) => j.crop))
+      .then(
+        (results) => jobs.forEach((j, i) => (results[i] ? j.resolve(results[i]) : j.reject(new Error("classifier returned too few results")))),
+        (error) => jobs.forEach((j) => j.reject(error)),
+      )
+      .finally(() => {
+        running = null;
+        // Whatever queued during the run has already waited; go at once.
+        if (queue.length) run();
+      });
+  }
+
+  return {
+    stats,
+    classify(crop) {
+      return new Promise<EmotionResult>((resolve, reject) => {
+        queue.push({ crop, resolve, reject });
+        schedule();
+      });
+    },
+    async drain() {
+      while (running || queue.length) {
+        if (!running) run();
+        await running;
+      }
+    },
+  };
+}

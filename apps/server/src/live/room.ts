@@ -1,0 +1,99 @@
+import { EMOTIONS, type Emotion, type ListenerTile, type Presence, type Probabilities, type ReadingQuality, type RoomMood, type SessionStatus } from "@emotion/protocol";
+
+export interface LatestReading {
+  /** Server time it was classified, epoch ms. */
+  at: number;
+  quality: ReadingQuality;
+  dominant: Emotion | null;
+  probabilities: Probabilities | null;
+  confidence: number | null;
+}
+
+export interface ListenerEntry {
+  id: string;
+  name: string;
+  joinedAt: number;
+  /** The socket holding this listener on this instance; null when not connected here. */
+  socketId: string | null;
+  state: "active" | "paused" | "camera_off";
+  hasLeft: boolean;
+  latest: LatestReading | null;
+}
+
+const zeros = (): Probabilities => Object.fromEntries(EMOTIONS.map((e) => [e, 0])) as Probabilities;
+
+/**
+ * One session's live state on this instance. It is a cache: everything in it can be rebuilt from the
+ * database (participants, their latest readings, the session's status), which is what a fresh
+ * instance does on first use (see LiveHub.room).
+ */
+export class RoomState {
+  readonly listeners = new Map<string, ListenerEntry>();
+
+  constructor(
+    readonly sessionId: string,
+    public status: SessionStatus,
+    public startedAt: number | null,
+    /** A reading older than this no longer counts as "present". */
+    private readonly staleMs: number,
+  ) {}
+
+  upsert(entry: Pick<ListenerEntry, "id" | "name" | "joinedAt"> & Partial<ListenerEntry>): ListenerEntry {
+    const existing = this.listeners.get(entry.id);
+    const next: ListenerEntry = { socketId: null, state: "active", hasLeft: false, latest: null, ...existing, ...entry };
+    this.listeners.set(entry.id, next);
+    return next;
+  }
+
+  presenceOf(l: ListenerEntry, now: number): Presence {
+    if (l.hasLeft) return "left";
+    // Listeners not connected here (another instance, or a restart) count as gone once they fall silent.
+    const lastSeen = l.latest?.at ?? l.joinedAt;
+    if (!l.socketId && now - lastSeen > 30_000) return "left";
+    if (l.state !== "active") return l.state;
+    if (l.latest && l.latest.quality === "ok" && now - l.latest.at <= this.staleMs) return "face";
+    return "no_face";
+  }
+
+  /** The room as the dashboard shows it: O(listeners). */
+  mood(now = Date.now()): RoomMood {
+    const shares = zeros();
+    const sum = zeros();
+    const tiles: ListenerTile[] = [];
+    let listenerCount = 0;
+    let presentCount = 0;
+    for (const l of this.listeners.values()) {
+      const presence = this.presenceOf(l, now);
+      const isFace = presence === "face" && l.latest?.probabilities && l.latest.dominant;
+      if (presence !== "left") listenerCount++;
+      if (isFace) {
+        presentCount++;
+        shares[l.latest!.dominant!]++;
+        for (const e of EMOTIONS) sum[e] += l.latest!.probabilities![e];
+      }
+      tiles.push({
+        id: l.id,
+        name: l.name,
+        presence,
+        dominant: isFace ? l.latest!.dominant : null,
+        confidence: isFace ? l.latest!.confidence : null,
+        lastAt: l.latest?.at ?? null,
+      });
+    }
+    if (presentCount)
+      for (const e of EMOTIONS) {
+        shares[e] /= presentCount;
+        sum[e] /= presentCount;
+      }
+    return {
+      sessionId: this.sessionId,
+      at: now,
+      tMs: this.startedAt ? Math.max(0, now - this.startedAt) : 0,
+      listenerCount,
+      presentCount,
+      shares,
+      average: presentCount ? sum : null,
+      tiles,
+    };
+  }
+}

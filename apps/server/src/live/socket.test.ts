@@ -1,0 +1,159 @@
+import type { AddressInfo } from "node:net";
+import type { FastifyInstance } from "fastify";
+import { io as connect, type Socket } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDb, type Db } from "@emotion/db";
+import type { ClientToServerEvents, CreatedSession, ListenerJoined, LiveReading, ReadingAck, RoomMood, ServerToClientEvents } from "@emotion/protocol";
+import type { Vision } from "@emotion/vision";
+import { buildApp } from "../app";
+import { dbBackends } from "../test/backends";
+import { goodFrame, sampleCrops, testVision } from "../test/fixtures";
+
+type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+type AckResponse<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+
+describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Socket.IO on %s", (_name, dbOptions) => {
+  let app: FastifyInstance;
+  let db: Db;
+  let vision: Vision;
+  let url: string;
+  let crops: Uint8Array[];
+  const clients: Client[] = [];
+
+  beforeAll(async () => {
+    vision = await testVision();
+    crops = await sampleCrops(vision, 3);
+    db = await createDb(dbOptions);
+    app = await buildApp({ db, vision, logger: false, BATCH_WAIT_MS: 5, READING_RATE_HZ: 20 });
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    clients.forEach((c) => c.disconnect());
+    await app?.close();
+    await db?.close();
+  });
+
+  async function client(): Promise<Client> {
+    const c: Client = connect(url, { transports: ["websocket"], forceNew: true, reconnection: false });
+    clients.push(c);
+    await new Promise<void>((resolve, reject) => c.once("connect", resolve).once("connect_error", reject));
+    return c;
+  }
+  // Untyped on purpose: the tests also send payloads that break the protocol.
+  function call<T>(c: Client, event: string, payload: unknown): Promise<AckResponse<T>> {
+    return (c as unknown as Socket).timeout(30_000).emitWithAck(event, payload);
+  }
+  async function ok<T>(c: Client, event: string, payload: unknown): Promise<T> {
+    const res = await call<T>(c, event, payload);
+    if (!res.ok) throw new Error(`${event}: ${res.error.code} ${res.error.message}`);
+    return res.data;
+  }
+  async function createSession(title = "Live test"): Promise<CreatedSession> {
+    const res = await app.inject({ method: "POST", url: "/api/sessions", payload: { title } });
+    return res.json();
+  }
+  const nextMood = (c: Client, test: (m: RoomMood) => boolean) =>
+    new Promise<RoomMood>((resolve) => {
+      const on = (m: RoomMood) => test(m) && (c.off("session:mood", on), resolve(m));
+      c.on("session:mood", on);
+    });
+
+  it("joins 3 listeners, classifies their crops in batches, pushes readings and mood, stores every reading", async () => {
+    const s = await createSession();
+    const speaker = await client();
+    const initial = await ok<RoomMood>(speaker, "speaker:join", { v: 1, sessionId: s.id, speakerToken: s.speakerToken });
+    expect(initial).toMatchObject({ sessionId: s.id, listenerCount: 0 });
+    const pushed: LiveReading[] = [];
+    speaker.on("session:readings", (list) => pushed.push(...list));
+    const statuses: string[] = [];
+    speaker.on("session:status", (st) => statuses.push(st.status));
+
+    const listeners = await Promise.all([0, 1, 2].map(() => client()));
+    const joined: ListenerJoined[] = [];
+    for (const [i, l] of listeners.entries()) joined.push(await ok<ListenerJoined>(l, "listener:join", { v: 1, code: s.code, name: i === 0 ? "Ada" : undefined }));
+    expect(joined.map((j) => j.name)).toEqual(["Ada", "Listener 2", "Listener 3"]);
+    expect(joined[0]).toMatchObject({ sessionId: s.id, status: "live", rateHz: 20 });
+
+    const ROUNDS = 4;
+    const acks: ReadingAck[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const sent = listeners.map((l, i) => ok<ReadingAck>(l, "listener:crop", { v: 1, kind: "face", seq: round, capturedAt: Date.now(), crop: crops[i] }));
+      acks.push(...(await Promise.all(sent)));
+    }
+    expect(acks).toHaveLength(12);
+    for (const a of acks) {
+      expect(a.quality).toBe("ok");
+      expect(a.dominant).not.toBeNull();
+      expect(Object.values(a.probabilities!).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 3);
+    }
+    // the same crop gives the same answer whichever batch it lands in
+    expect(acks[0]!.probabilities).toEqual(acks[3]!.probabilities);
+    expect(app.live.batcher.stats.largestBatch).toBeGreaterThan(1);
+
+    const mood = await nextMood(speaker, (m) => m.presentCount === 3);
+    expect(mood.listenerCount).toBe(3);
+    expect(mood.tiles.map((t) => t.name).sort()).toEqual(["Ada", "Listener 2", "Listener 3"]);
+    expect(mood.tiles.every((t) => t.presence === "face" && t.dominant !== null)).toBe(true);
+    expect(Object.values(mood.shares).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
+    expect(mood.average).not.toBeNull();
+    await expect.poll(() => pushed.length).toBe(12);
+    expect(statuses).toContain("live");
+
+    // a no-face beat and a browser-refused face are stored too
+    expect(await ok<ReadingAck>(listeners[0]!, "listener:crop", { v: 1, kind: "no_face", seq: 10, capturedAt: Date.now() })).toMatchObject({ quality: "no_face", dominant: null });
+    expect(await ok<ReadingAck>(listeners[1]!, "listener:crop", { v: 1, kind: "no_face", seq: 10, capturedAt: Date.now(), reason: "too_blurred" })).toMatchObject({ quality: "too_blurred" });
+    // the JPEG fallback is detected on the server
+    expect(await ok<ReadingAck>(listeners[2]!, "listener:crop", { v: 1, kind: "frame", seq: 10, capturedAt: Date.now(), jpeg: await goodFrame(vision) })).toMatchObject({ quality: "ok" });
+
+    await app.live.writer.flush();
+    const detail = await app.inject({ url: `/api/sessions/${s.id}`, headers: { authorization: `Bearer ${s.speakerToken}` } });
+    const counts = Object.fromEntries(detail.json().listeners.map((l: { name: string; readings: number }) => [l.name, l.readings]));
+    expect(counts).toEqual({ Ada: ROUNDS + 1, "Listener 2": ROUNDS + 1, "Listener 3": ROUNDS + 1 });
+    const stored = await db.participantTimeline(s.id, joined[1]!.participantId);
+    expect(stored.map((r) => r.quality)).toEqual(["ok", "ok", "ok", "ok", "too_blurred"]);
+    expect(stored[0]!.probabilities!.happy).toBeCloseTo(acks[1]!.probabilities!.happy, 2);
+  });
+
+  it("acks bad payloads and out-of-order calls with codes", async () => {
+    const s = await createSession();
+    const c = await client();
+    const before = await call(c, "listener:crop", { v: 1, kind: "no_face", seq: 1, capturedAt: Date.now() });
+    expect(before).toMatchObject({ ok: false, error: { code: "UNAUTHORIZED" } });
+    expect(await call(c, "listener:join", { v: 1, code: "NOPE99" })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
+    expect(await call(c, "listener:join", { v: 2, code: s.code })).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED" } });
+    await ok(c, "listener:join", { v: 1, code: s.code });
+    const short = await call(c, "listener:crop", { v: 1, kind: "face", seq: 1, capturedAt: Date.now(), crop: new Uint8Array(100) });
+    expect(short).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED", message: expect.stringContaining("2304 bytes") } });
+    expect(await call(c, "listener:crop", "garbage")).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED" } });
+    expect(await call(c, "speaker:join", { v: 1, sessionId: s.id, speakerToken: "wrong" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect(await call(c, "speaker:marker", { v: 1, label: "x" })).toMatchObject({ ok: false, error: { code: "UNAUTHORIZED" } });
+  });
+
+  it("resumes the same participant after a reconnect, and refuses readings once the session ends", async () => {
+    const s = await createSession();
+    const speaker = await client();
+    await ok(speaker, "speaker:join", { v: 1, sessionId: s.id, speakerToken: s.speakerToken });
+    const first = await client();
+    const me = await ok<ListenerJoined>(first, "listener:join", { v: 1, code: s.code, name: "Grace" });
+    first.disconnect();
+    await expect.poll(async () => (await db.getParticipant(me.participantId))?.leftAt).not.toBeNull();
+
+    const again = await client();
+    const resumed = await ok<ListenerJoined>(again, "listener:join", { v: 1, code: s.code, participantId: me.participantId, participantToken: me.participantToken });
+    expect(resumed).toMatchObject({ participantId: me.participantId, participantToken: me.participantToken, name: "Grace" });
+    expect((await db.getParticipant(me.participantId))?.leftAt).toBeNull();
+    const stolen = await call(await client(), "listener:join", { v: 1, code: s.code, participantId: me.participantId, participantToken: "guess" });
+    expect(stolen).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    const mood = await nextMood(speaker, () => true);
+    expect(mood.tiles.filter((t) => t.presence !== "left").map((t) => t.id)).toEqual([me.participantId]);
+
+    const marker = await ok<{ label: string }>(speaker, "speaker:marker", { v: 1, label: "Q&A" });
+    expect(marker.label).toBe("Q&A");
+    const ended = new Promise((resolve) => again.once("session:status", resolve));
+    await ok(speaker, "speaker:end", { v: 1 });
+    expect(await ended).toEqual({ status: "ended" });
+    expect(await call(again, "listener:crop", { v: 1, kind: "no_face", seq: 1, capturedAt: Date.now() })).toMatchObject({ ok: false, error: { code: "SESSION_ENDED" } });
+    expect(await call(await client(), "listener:join", { v: 1, code: s.code })).toMatchObject({ ok: false, error: { code: "SESSION_ENDED" } });
+  });
+});

@@ -1,0 +1,135 @@
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildFakeCamera, hasFfmpeg } from "./support/fake-camera";
+import { startServer, type RunningServer } from "./support/server-process";
+
+const webRoot = resolve(fileURLToPath(import.meta.url), "../..");
+const artifacts = join(webRoot, "test/artifacts");
+const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const canRun = existsSync(chromiumPath) && (await hasFfmpeg());
+const LISTENERS = 3;
+
+interface SessionDetailBody {
+  id: string;
+  status: string;
+  listeners: Array<{ id: string; name: string; readings: number }>;
+}
+
+/** Opens the join link in its own browser context (own camera permission and storage) and accepts consent. */
+async function joinAsListener(browser: Browser, joinUrl: string, name: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, permissions: ["camera"] });
+  const page = await context.newPage();
+  page.on("pageerror", (error) => console.error(`[${name}] page error:`, error.message));
+  await page.goto(joinUrl);
+  await page.getByTestId("listener-name").fill(name);
+  if (name.endsWith(" 1")) await page.screenshot({ path: join(artifacts, "consent.png"), fullPage: true });
+  await page.getByTestId("consent-accept").click();
+  return { context, page };
+}
+
+describe.skipIf(!canRun)("live session in Chromium with a fake camera", () => {
+  let work = "";
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  let fakeCamera = "";
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "emotion-e2e-"));
+    await mkdir(artifacts, { recursive: true });
+    if (!process.env.E2E_SKIP_BUILD) await build({ root: webRoot, logLevel: "error" });
+    fakeCamera = await buildFakeCamera(work);
+    server = await startServer(work);
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        `--use-file-for-fake-video-capture=${fakeCamera}`,
+      ],
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  }, 60_000);
+
+  it("shows three listeners with emotions on the dashboard and stores their readings", async () => {
+    const { url } = server!;
+    const speaker = await browser!.newContext({ viewport: { width: 1360, height: 1000 } });
+    const dashboard = await speaker.newPage();
+    dashboard.on("pageerror", (error) => console.error("[dashboard] page error:", error.message));
+
+    await dashboard.goto(`${url}/`);
+    await dashboard.getByTestId("session-title").fill("Quarterly review (e2e)");
+    await dashboard.getByTestId("create-session").click();
+    const joinUrl = await dashboard.getByTestId("join-link").inputValue();
+    expect(joinUrl).toMatch(/\/join\/[A-Z0-9]+$/);
+    await dashboard.getByTestId("open-dashboard").click();
+    await dashboard.waitForURL(/\/dashboard\/[^/#]+#token=/);
+    const match = /\/dashboard\/([^/#]+)#token=(.+)$/.exec(dashboard.url());
+    const [sessionId, token] = [decodeURIComponent(match![1]!), decodeURIComponent(match![2]!)];
+    await dashboard.getByTestId("listener-count").waitFor();
+    const goLive = dashboard.getByTestId("start-session");
+    if (await goLive.isVisible()) await goLive.click();
+
+    const listeners = [];
+    for (let i = 1; i <= LISTENERS; i++) listeners.push(await joinAsListener(browser!, joinUrl, `Listener ${i}`));
+
+    // Every listener sees its own reading first (acked by the server) ...
+    for (const { page } of listeners) {
+      await page.waitForSelector('[data-testid="self-reading"]:not([data-emotion=""])', { timeout: 90_000 });
+    }
+    // ... then the dashboard shows three tiles, each with a current emotion.
+    await dashboard.waitForFunction(
+      (n) => {
+        const tiles = [...document.querySelectorAll('[data-testid="listener-tile"]')];
+        return tiles.length === n && tiles.every((t) => t.getAttribute("data-emotion"));
+      },
+      LISTENERS,
+      { timeout: 60_000, polling: 250 },
+    );
+    expect(await dashboard.getByTestId("listener-count").textContent()).toBe(String(LISTENERS));
+    const emotions = await dashboard.locator('[data-testid="listener-tile"]').evaluateAll((tiles) => tiles.map((t) => t.getAttribute("data-emotion")));
+    expect(emotions.every((e) => ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"].includes(e ?? ""))).toBe(true);
+
+    // Readings are stored: the API counts them per listener.
+    const response = await fetch(`${url}/api/sessions/${encodeURIComponent(sessionId)}`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    const detail = (await response.json()) as SessionDetailBody;
+    expect(detail.listeners).toHaveLength(LISTENERS);
+    for (const listener of detail.listeners) expect(listener.readings).toBeGreaterThan(0);
+
+    // A marker shows on the timeline; let a few mood snapshots accumulate before the screenshots.
+    await dashboard.getByTestId("marker-label").fill("Slide 2");
+    await dashboard.getByTestId("add-marker").click();
+    await dashboard.waitForTimeout(6000);
+    await dashboard.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true });
+    const listenerPage = listeners[0]!.page;
+    await listenerPage.waitForSelector('[data-testid="self-reading"]:not([data-emotion=""])', { timeout: 30_000 });
+    await listenerPage.screenshot({ path: join(artifacts, "listener.png"), fullPage: true });
+
+    // Browser detection speed: the other listeners leave, then one page runs grab + detect + crop back to back.
+    for (const { context } of listeners.slice(1)) await context.close();
+    const bench = await listenerPage.evaluate(() => window.__emotionListener!.benchmark(5000));
+    console.log(`browser detection: ${bench.fps.toFixed(1)} frames/s (${bench.frames} frames in 5 s, mode ${bench.mode}, headless Chromium)`);
+    expect(bench.mode).toBe("crop");
+    expect(bench.frames).toBeGreaterThan(0);
+
+    await listeners[0]!.context.close();
+    await speaker.close();
+  }, 300_000);
+});

@@ -1,0 +1,53 @@
+import { execFile } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+
+/**
+ * One face per segment, in the 1920-px-wide demo photographs of @vladmandic/face-api: box [x, y, size]
+ * of a frontal face (found once with the project's BlazeFace). Each segment frames that face the way a
+ * webcam would, about 45% of the frame wide.
+ */
+const SEGMENTS: Array<{ photo: number; face: [number, number, number] }> = [
+  { photo: 1, face: [1453, 158, 302] },
+  { photo: 3, face: [1072, 240, 286] },
+  { photo: 1, face: [797, 410, 272] },
+  { photo: 5, face: [1002, 173, 346] },
+  { photo: 6, face: [1434, 293, 277] },
+  { photo: 6, face: [225, 519, 260] },
+];
+
+const WIDTH = 640;
+const HEIGHT = 480;
+const FPS = 10;
+const SECONDS_PER_FACE = 1;
+
+export function hasFfmpeg(): Promise<boolean> {
+  return run("ffmpeg", ["-version"]).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Builds a looping fake-camera video (.y4m, 640x480) from face photographs and answers its path. */
+export async function buildFakeCamera(dir: string): Promise<string> {
+  const demo = join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo");
+  const inputs: string[] = [];
+  const filters: string[] = [];
+  SEGMENTS.forEach(({ photo, face: [x, y, size] }, i) => {
+    const cropW = Math.round(size * 2.2);
+    const cropH = Math.round((cropW * HEIGHT) / WIDTH);
+    // Keep the crop inside the photo (all are 1920 wide and at least 1280 high).
+    const left = Math.min(Math.max(0, Math.round(x + size / 2 - cropW / 2)), 1920 - cropW);
+    const top = Math.min(Math.max(0, Math.round(y + size / 2 - cropH * 0.45)), 1280 - cropH);
+    inputs.push("-loop", "1", "-framerate", String(FPS), "-t", String(SECONDS_PER_FACE), "-i", join(demo, `sample${photo}.jpg`));
+    filters.push(`[${i}:v]crop=${cropW}:${cropH}:${left}:${top},scale=${WIDTH}:${HEIGHT},setsar=1,format=yuv420p[v${i}]`);
+  });
+  const concat = `${SEGMENTS.map((_, i) => `[v${i}]`).join("")}concat=n=${SEGMENTS.length}:v=1:a=0[out]`;
+  const output = join(dir, "fake-camera.y4m");
+  await run("ffmpeg", ["-v", "error", "-y", ...inputs, "-filter_complex", [...filters, concat].join(";"), "-map", "[out]", "-r", String(FPS), "-pix_fmt", "yuv420p", output]);
+  return output;
+}
