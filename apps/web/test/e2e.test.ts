@@ -1,14 +1,16 @@
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildFakeCamera, hasFfmpeg } from "./support/fake-camera";
 import { startServer, type RunningServer } from "./support/server-process";
 
+const run = promisify(execFile);
 const webRoot = resolve(fileURLToPath(import.meta.url), "../..");
 const artifacts = join(webRoot, "test/artifacts");
 const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -42,7 +44,8 @@ describe.skipIf(!canRun)("live session in Chromium with a fake camera", () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "emotion-e2e-"));
     await mkdir(artifacts, { recursive: true });
-    if (!process.env.E2E_SKIP_BUILD) await build({ root: webRoot, logLevel: "error" });
+    // A child process: vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+    if (!process.env.E2E_SKIP_BUILD) await run(join(webRoot, "node_modules/.bin/vite"), ["build", "--logLevel", "error"], { cwd: webRoot, env: { ...process.env, NODE_ENV: "production" } });
     fakeCamera = await buildFakeCamera(work);
     server = await startServer(work);
     browser = await chromium.launch({

@@ -83,15 +83,15 @@ export class LiveHub {
 
   /** Moves a session to live or ended, in the database first, then tells both rooms. */
   async setStatus(sessionId: string, status: Extract<SessionStatus, "live" | "ended">): Promise<SessionStatus> {
+    // Load the room before the update so its cached status is the one before the change.
+    const room = await this.room(sessionId);
+    if (!room) throw new AppError("NOT_FOUND", `no session ${sessionId}`);
     const session = status === "live" ? await this.o.db.startSession(sessionId) : await this.o.db.endSession(sessionId);
     if (!session) throw new AppError("NOT_FOUND", `no session ${sessionId}`);
-    const room = await this.room(sessionId);
-    if (room) {
-      const changed = room.status !== session.status;
-      room.status = session.status;
-      room.startedAt = session.startedAt?.getTime() ?? null;
-      if (changed) this.o.io.to([speakersRoom(sessionId), listenersRoom(sessionId)]).emit("session:status", { status: session.status });
-    }
+    const hasChanged = room.status !== session.status;
+    room.status = session.status;
+    room.startedAt = session.startedAt?.getTime() ?? null;
+    if (hasChanged) this.o.io.to([speakersRoom(sessionId), listenersRoom(sessionId)]).emit("session:status", { status: session.status });
     return session.status;
   }
 
@@ -143,10 +143,10 @@ export class LiveHub {
     for (const [sessionId, pending] of this.rooms) {
       void pending.then((room) => {
         if (!room) return;
-        const isIdle = room.status !== "live" && ![...room.listeners.values()].some((l) => l.socketId);
-        if (isIdle) {
-          if (this.o.io.sockets.adapter.rooms.get(speakersRoom(sessionId))?.size) return;
-          this.rooms.delete(sessionId); // rebuilt from the database when next needed
+        const hasLocalSockets =
+          [...room.listeners.values()].some((l) => l.socketId) || Boolean(this.o.io.sockets.adapter.rooms.get(speakersRoom(sessionId))?.size);
+        if (!hasLocalSockets) {
+          this.rooms.delete(sessionId); // nothing here needs it; rebuilt from the database when next used
           return;
         }
         if (room.status === "live") this.o.io.to(speakersRoom(sessionId)).emit("session:mood", room.mood(now));
