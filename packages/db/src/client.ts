@@ -31,6 +31,8 @@ export interface Db extends Repository {
   readonly migrationsApplied: string[];
   /** True when a trivial query answers. */
   ping(): Promise<boolean>;
+  /** Runs `fn` on a repository bound to one transaction: all of it is stored, or nothing. */
+  transaction<T>(fn: (tx: Repository) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -50,8 +52,7 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Db> {
           ) as never,
         )
       : [];
-    const rows = async <T>(q: SQL) => [...((await db.execute(q)) as unknown as T[])];
-    return finish("postgres", db, rows, applied, () => client.end({ timeout: 5 }));
+    return finish("postgres", db, applied, () => client.end({ timeout: 5 }));
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const client = new PGlite(options.dataDir);
@@ -67,20 +68,22 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Db> {
         ),
       )
     : [];
-  const rows = async <T>(q: SQL) => ((await db.execute(q)) as unknown as { rows: T[] }).rows;
-  return finish("pglite", db, rows, applied, () => client.close());
+  return finish("pglite", db, applied, () => client.close());
 }
 
-function finish(
-  driver: Db["driver"],
-  db: Database,
-  rows: <T>(q: SQL) => Promise<T[]>,
-  migrationsApplied: string[],
-  close: () => Promise<void>,
-): Db {
+/** Raw query rows from either driver (postgres-js answers an array, PGlite `{ rows }`). */
+function rowsOf(db: Database) {
+  return async <T>(q: SQL): Promise<T[]> => {
+    const result = (await db.execute(q)) as unknown as T[] | { rows: T[] };
+    return Array.isArray(result) ? [...result] : result.rows;
+  };
+}
+
+function finish(driver: Db["driver"], db: Database, migrationsApplied: string[], close: () => Promise<void>): Db {
   let isClosed = false;
   return {
-    ...createRepository(db, rows),
+    ...createRepository(db, rowsOf(db)),
+    transaction: (fn) => db.transaction((tx) => fn(createRepository(tx as unknown as Database, rowsOf(tx as unknown as Database)))),
     driver,
     drizzle: db,
     migrationsApplied,

@@ -53,7 +53,27 @@ export interface ReadingsRepository {
   roomTimeline(sessionId: string, range?: TimeRange & { bucketMs?: number }): Promise<RoomBucket[]>;
   /** One participant's readings in [fromMs, toMs), in time order. */
   participantTimeline(sessionId: string, participantId: string, range?: TimeRange): Promise<StoredReading[]>;
+  /** The rollup merged into buckets of `factor` * BUCKET_MS, per participant (probability sums in 0..1 units). */
+  reportBuckets(sessionId: string, factor?: number): Promise<ReportBucket[]>;
+  /** Streams a session's readings in (participant, t_ms) order, `batchSize` rows at a time (exports). */
+  streamReadings(sessionId: string, batchSize?: number): AsyncIterable<StoredReading[]>;
 }
+
+/** One participant's readings in one report bucket (see packages/analytics BucketRow). */
+export interface ReportBucket {
+  participantId: string;
+  bucket: number;
+  readings: number;
+  faces: number;
+  classified: number;
+  sums: number[];
+  dominantCounts: number[];
+}
+
+/** Size of the reading_buckets rollup buckets. */
+export const BUCKET_MS = 5000;
+const ROLLUP_COLUMNS = ["readings", "faces", "classified", ...["s", "d"].flatMap((p) => EMOTIONS.map((e) => `${p}_${e}`))];
+const ROLLUP_ADD = sql.raw(ROLLUP_COLUMNS.map((c) => `${c} = reading_buckets.${c} + excluded.${c}`).join(", "));
 
 const P_COLUMNS = ["p_angry", "p_disgust", "p_fear", "p_happy", "p_sad", "p_surprise", "p_neutral"] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -128,7 +148,19 @@ export function createReadingsRepository(_db: Database, rows: RawRows): Readings
             p_angry, p_disgust, p_fear, p_happy, p_sad, p_surprise, p_neutral, dominant, quality)
           SELECT s, p, to_timestamp(c / 1000.0), to_timestamp(sv / 1000.0), t, a, d, f, h, sa, su, n, dom, q FROM u
           ON CONFLICT DO NOTHING
-          RETURNING participant_id
+          RETURNING *
+        ), rolled AS (
+          INSERT INTO reading_buckets
+          SELECT session_id, participant_id, t_ms / ${BUCKET_MS}::int, count(*), count(*) FILTER (WHERE quality <> 4),
+            count(*) FILTER (WHERE quality = 0),
+            coalesce(sum(p_angry), 0), coalesce(sum(p_disgust), 0), coalesce(sum(p_fear), 0), coalesce(sum(p_happy), 0),
+            coalesce(sum(p_sad), 0), coalesce(sum(p_surprise), 0), coalesce(sum(p_neutral), 0),
+            count(*) FILTER (WHERE quality = 0 AND dominant = 0), count(*) FILTER (WHERE quality = 0 AND dominant = 1),
+            count(*) FILTER (WHERE quality = 0 AND dominant = 2), count(*) FILTER (WHERE quality = 0 AND dominant = 3),
+            count(*) FILTER (WHERE quality = 0 AND dominant = 4), count(*) FILTER (WHERE quality = 0 AND dominant = 5),
+            count(*) FILTER (WHERE quality = 0 AND dominant = 6)
+          FROM ins GROUP BY 1, 2, 3
+          ON CONFLICT (session_id, participant_id, bucket) DO UPDATE SET ${ROLLUP_ADD}
         ), counted AS (
           UPDATE participants SET readings_count = readings_count + x.n
           FROM (SELECT participant_id, count(*)::int AS n FROM ins GROUP BY participant_id) x
@@ -177,6 +209,43 @@ export function createReadingsRepository(_db: Database, rows: RawRows): Readings
         });
         return { tMs: Number(r.t), readings: r.readings ?? 0, faces, average: faces ? average : null, shares: share };
       });
+    },
+
+    async reportBuckets(sessionId, factor = 1) {
+      if (!UUID.test(sessionId)) return [];
+      const f = Math.max(1, Math.round(factor));
+      const sums = sql.raw(EMOTIONS.map((e) => `sum(s_${e})::float8 / 1000 AS s_${e}, sum(d_${e})::int AS d_${e}`).join(", "));
+      const list = await rows<Record<string, string | number>>(sql`
+        SELECT participant_id, bucket / ${f}::int AS b, sum(readings)::int AS readings, sum(faces)::int AS faces,
+               sum(classified)::int AS classified, ${sums}
+        FROM reading_buckets WHERE session_id = ${sessionId}
+        GROUP BY participant_id, b ORDER BY participant_id, b`);
+      return list.map((r) => ({
+        participantId: String(r.participant_id),
+        bucket: Number(r.b),
+        readings: Number(r.readings),
+        faces: Number(r.faces),
+        classified: Number(r.classified),
+        sums: EMOTIONS.map((e) => Number(r[`s_${e}`])),
+        dominantCounts: EMOTIONS.map((e) => Number(r[`d_${e}`])),
+      }));
+    },
+
+    async *streamReadings(sessionId, batchSize = 5000) {
+      if (!UUID.test(sessionId)) return;
+      // keyset pagination on the primary key: constant cost per page, however long the session
+      let after: { p: string; t: number } | null = null;
+      for (;;) {
+        const cursor: SQL = after ? sql`AND (participant_id, t_ms) > (${after.p}::uuid, ${after.t}::int)` : sql``;
+        const list = await rows<RawReading>(sql`
+          SELECT ${SELECT_READING} FROM readings WHERE session_id = ${sessionId} ${cursor}
+          ORDER BY participant_id, t_ms LIMIT ${batchSize}::int`);
+        if (!list.length) return;
+        yield list.map(toReading);
+        const last = list[list.length - 1]!;
+        after = { p: last.participant_id, t: last.t_ms };
+        if (list.length < batchSize) return;
+      }
     },
 
     async participantTimeline(sessionId, participantId, range = {}) {

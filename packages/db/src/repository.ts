@@ -1,6 +1,7 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { createReadingsRepository, type ReadingsRepository } from "./readings";
+import { createUploadsRepository, type UploadsRepository } from "./uploads";
 import { markers, participants, schema, sessions } from "./schema";
 
 // Dates inside raw sql`` go as ISO strings: drizzle's postgres-js driver cannot serialise a Date there.
@@ -29,7 +30,7 @@ export interface JoinParticipantInput {
   consentAt?: Date | null;
 }
 
-export interface Repository extends ReadingsRepository {
+export interface Repository extends ReadingsRepository, UploadsRepository {
   /** Creates a scheduled session; null when `code` is taken (pick another and retry). */
   createSession(input: { code: string; title: string; speakerTokenHash: string }): Promise<SessionRow | null>;
   getSession(id: string): Promise<SessionRow | null>;
@@ -64,6 +65,7 @@ export function createRepository(db: Database, rows: RawRows): Repository {
 
   return {
     ...createReadingsRepository(db, rows),
+    ...createUploadsRepository(db),
 
     async createSession(input) {
       return one(await db.insert(sessions).values(input).onConflictDoNothing({ target: sessions.code }).returning());

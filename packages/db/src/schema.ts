@@ -1,4 +1,4 @@
-import { index, integer, pgTable, primaryKey, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, pgTable, primaryKey, real, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 // Mirrors migrations/*.sql (the SQL files are the source of truth; this gives Drizzle its types).
 
@@ -64,4 +64,22 @@ export const markers = pgTable(
   (t) => [index("markers_session_t_idx").on(t.sessionId, t.tMs)],
 );
 
-export const schema = { sessions, participants, readings, markers };
+export const uploads = pgTable(
+  "uploads",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    sessionId: uuid("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    status: text("status", { enum: ["queued", "processing", "done", "failed", "cancelled"] }).notNull().default("queued"),
+    progress: real("progress").notNull().default(0),
+    faces: integer("faces").notNull().default(0),
+    error: text("error"),
+    fileName: text("file_name").notNull(),
+    bytes: bigint("bytes", { mode: "number" }).notNull(),
+    durationS: real("duration_s"),
+    createdAt: tsz("created_at").notNull().defaultNow(),
+    updatedAt: tsz("updated_at").notNull().defaultNow(),
+  },
+  (t) => [index("uploads_session_idx").on(t.sessionId, t.createdAt)],
+);
+
+export const schema = { sessions, participants, readings, markers, uploads };
