@@ -4,7 +4,7 @@ import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
-import { resolveFfmpeg } from "../src/ffmpeg";
+import { resolveFfmpeg } from "@emotion/vision/video";
 
 const SHARED_FER = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../shared/data/fer2013/fer2013.csv.gz");
 

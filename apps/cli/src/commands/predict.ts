@@ -9,7 +9,7 @@ import { defineCommand, usageError } from "../args";
 import { env } from "../env";
 import { formatTable, printJson, resolveUserPath, startProgress } from "../output";
 import { writeAnnotated } from "../render/annotate";
-import { probeVideo, readFrames } from "../video";
+import { probeVideo, readFrames } from "@emotion/vision/video";
 
 const VIDEO_EXTENSIONS = new Set([".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v"]);
 
