@@ -12,6 +12,8 @@ import { healthRoutes } from "./http/health.routes";
 import { predictRoutes } from "./http/predict.routes";
 import { sessionRoutes } from "./http/session.routes";
 import { webRoutes } from "./http/web.routes";
+import { reportRoutes } from "./report/report.routes";
+import { uploadRoutes } from "./uploads/upload.routes";
 import { useZodSchemas, zodToOpenApi } from "./http/zod";
 import type { LiveHub } from "./live/hub";
 import { attachLive } from "./live/socket";
@@ -64,7 +66,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   if (givenVision !== undefined) vision.current = givenVision;
   else {
     try {
-      vision.current = await loadVision({ threads: config.INFERENCE_THREADS });
+      vision.current = await loadVision({ threads: config.INFERENCE_THREADS, executionProviders: config.INFERENCE_PROVIDERS });
       app.addHook("onClose", () => vision.current?.release());
     } catch (err) {
       vision.error = (err as Error).message;
@@ -86,6 +88,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   await app.register(healthRoutes);
   await app.register(predictRoutes);
   await app.register(sessionRoutes);
+  await app.register(reportRoutes);
+  await app.register(uploadRoutes);
   await app.register(webRoutes, { root: config.WEB_DIST ?? DEFAULT_WEB_DIST });
 
   app.decorate("live", attachLive(app));

@@ -19,6 +19,12 @@ export const Env = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     MAX_UPLOAD_BYTES: int(1024).default(10 * 1024 * 1024),
     MAX_IMAGE_PIXELS: int(1024).default(40_000_000),
+    /** Largest uploaded recording (mp4, webm, mov). */
+    MAX_VIDEO_BYTES: int(1024).default(500 * 1024 * 1024),
+    /** Frames sampled per second of an uploaded recording. */
+    UPLOAD_FPS: z.coerce.number().min(0.2).max(30).default(2),
+    /** ONNX Runtime execution providers in order of preference, e.g. "cuda,cpu" on a GPU host. */
+    INFERENCE_PROVIDERS: z.string().optional().transform((v) => v?.split(",").map((p) => p.trim()).filter(Boolean)),
     READING_RATE_HZ: z.coerce.number().min(0.2).max(30).default(4),
     BATCH_MAX: int(1).max(1024).default(64),
     BATCH_WAIT_MS: int(0).max(1000).default(8),
