@@ -7,6 +7,10 @@ const Env = z.object({
   FER_CSV: z.string().min(1).optional(),
   /** Python 3 with torch for `emotion train` (default: the first of python3, /usr/bin/python3 that imports torch). */
   PYTHON: z.string().min(1).optional(),
+  /** Postgres for `emotion analyze --session`; without it, the embedded database in DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
+  /** Embedded database directory (default: data/ at the repository root, as the server). */
+  DATA_DIR: z.string().min(1).optional(),
   /** ffmpeg binary for video (default: @ffmpeg-installer/ffmpeg's, then the system's). */
   FFMPEG_PATH: z.string().min(1).optional(),
 });

@@ -1,11 +1,12 @@
 import { AppError } from "@emotion/protocol";
 import type { Command } from "./args";
+import { analyze } from "./commands/analyze";
 import { bench } from "./commands/bench";
 import { evalCommand } from "./commands/eval";
 import { predict } from "./commands/predict";
 import { train } from "./commands/train";
 
-const COMMANDS: Command[] = [predict, evalCommand, bench, train];
+const COMMANDS: Command[] = [predict, analyze, evalCommand, bench, train];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

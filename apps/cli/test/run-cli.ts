@@ -13,8 +13,8 @@ export interface CliResult {
 }
 
 /** Runs `emotion <args>` as a child process through tsx, as `pnpm emotion` does. */
-export function runCli(args: string[]): Promise<CliResult> {
-  const env = { ...process.env };
+export function runCli(args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  const env = { ...process.env, ...extraEnv };
   delete env.INIT_CWD; // paths in tests are absolute; an inherited pnpm INIT_CWD must not matter
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [require.resolve("tsx/cli"), join(CLI_DIR, "src/main.ts"), ...args], {

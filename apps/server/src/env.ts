@@ -1,6 +1,10 @@
 import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { describeZodError } from "@emotion/protocol";
+
+export const REPO_DATA_DIR = fileURLToPath(new URL("../../../data", import.meta.url));
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -11,7 +15,10 @@ export const Env = z
     HOST: z.string().min(1).default("0.0.0.0"),
     /** postgres:// URL; when absent the server uses embedded PGlite under DATA_DIR. */
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    DATA_DIR: z.string().min(1).default("./data"),
+    /** Embedded database and upload scratch space (default: data/ at the repository root). */
+    DATA_DIR: z.string().min(1).optional(),
+    /** Where `pnpm start` was run from (pnpm sets it); relative paths resolve against it. */
+    INIT_CWD: z.string().optional(),
     /** Base of the links handed out (join and dashboard); default: the request's own origin. */
     PUBLIC_URL: z.url().optional(),
     /** Built web app to serve (default apps/web/dist). */
@@ -31,7 +38,11 @@ export const Env = z
     /** ONNX Runtime intra-op threads; default leaves one core to the event loop. */
     INFERENCE_THREADS: int(1).default(Math.max(1, availableParallelism() - 1)),
   })
-  .transform((e) => ({ ...e, PUBLIC_URL: e.PUBLIC_URL?.replace(/\/+$/, "") }));
+  .transform(({ INIT_CWD, ...e }) => ({
+    ...e,
+    PUBLIC_URL: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    DATA_DIR: e.DATA_DIR ? resolve(INIT_CWD ?? process.cwd(), e.DATA_DIR) : REPO_DATA_DIR,
+  }));
 export type Env = z.infer<typeof Env>;
 
 /** Parses an environment; throws one readable line naming each bad variable. */

@@ -4,7 +4,8 @@ export type { Repository, SessionRow, ParticipantRow, MarkerRow, SessionDetailRo
 export { isUuid } from "./repository";
 export type { ReadingInput, StoredReading, RoomBucket, TimeRange, ReadingsRepository, ReportBucket } from "./readings";
 export { BUCKET_MS } from "./readings";
-export type { UploadRow, UploadStatus, UploadsRepository } from "./uploads";
+export type { UploadRow, UploadStatus, UploadsRepository, TrackedFaceInput } from "./uploads";
+export { storeTrackedFaces } from "./uploads";
 export { QUALITY_CODES, encodeQuality, decodeQuality, toPermille, fromPermille } from "./codec";
 export { MIGRATIONS_DIR, readMigrations, applyMigrations } from "./migrate";
 export { sessions, participants, readings, markers, uploads, schema } from "./schema";

@@ -1,5 +1,7 @@
 import { desc, eq, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { ReadingInput } from "./readings";
+import type { Repository } from "./repository";
 import { schema, uploads } from "./schema";
 
 type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -37,4 +39,24 @@ export function createUploadsRepository(db: Database): UploadsRepository {
       return row ?? null;
     },
   };
+}
+
+/** A face tracked through a recording, with one reading per sampled frame (see @emotion/vision analyzeVideo). */
+export interface TrackedFaceInput {
+  name: string;
+  readings: Array<Pick<ReadingInput, "tMs" | "quality" | "dominant" | "probabilities">>;
+}
+
+/**
+ * Stores each tracked face as an "upload" participant with its readings (times are the video's).
+ * Call it inside `db.transaction` so a recording is stored whole or not at all. Returns the participant ids.
+ */
+export async function storeTrackedFaces(tx: Repository, sessionId: string, faces: TrackedFaceInput[], at = Date.now()): Promise<string[]> {
+  const ids: string[] = [];
+  for (const face of faces) {
+    const p = await tx.joinParticipant({ sessionId, name: face.name, kind: "upload", tokenHash: "-" });
+    ids.push(p.id);
+    await tx.insertReadings(face.readings.map((r) => ({ ...r, sessionId, participantId: p.id, capturedAt: at + r.tMs, serverAt: at })));
+  }
+  return ids;
 }

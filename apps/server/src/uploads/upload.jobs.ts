@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import type { Db } from "@emotion/db";
+import { storeTrackedFaces, type Db } from "@emotion/db";
 import { AppError } from "@emotion/protocol";
 import type { Vision } from "@emotion/vision";
 import { analyzeVideo, type VideoAnalysis } from "@emotion/vision/video";
@@ -118,13 +118,7 @@ export class UploadJobs {
     try {
       const startedAt = Date.now();
       await db.transaction(async (tx) => {
-        for (const face of analysis.faces) {
-          const p = await tx.joinParticipant({ sessionId: job.sessionId, name: face.name, kind: "upload", tokenHash: "-" });
-          await tx.insertReadings(face.readings.map((r) => ({
-            sessionId: job.sessionId, participantId: p.id, capturedAt: startedAt + r.tMs, serverAt: startedAt,
-            tMs: r.tMs, quality: r.quality, dominant: r.dominant, probabilities: r.probabilities,
-          })));
-        }
+        await storeTrackedFaces(tx, job.sessionId, analysis.faces, startedAt);
         await tx.updateUpload(job.uploadId, { status: "done", progress: 1, faces: analysis.faces.length, durationS: analysis.durationS, error: null });
       });
       this.o.notify(job.sessionId, { uploadId: job.uploadId, status: "done", progress: 1, faces: analysis.faces.length, error: null });
