@@ -5,7 +5,6 @@ import { benchVideo } from "./video.bench";
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
-// eslint-disable-next-line no-restricted-properties -- a benchmark script, not the app
 const dbUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 const results: Record<string, unknown> = {};
 
