@@ -79,11 +79,11 @@ export function toSessionDetail(rows: SessionDetailRows, publicUrl: string): Ses
     startedAt: session.startedAt?.toISOString() ?? null,
     endedAt: session.endedAt?.toISOString() ?? null,
     joinUrl: joinUrlOf(publicUrl, session.code),
-    listeners: rows.participants.filter((p) => p.kind === "live").map(toListenerSummary),
+    listeners: rows.participants.map(toListenerSummary),
     markers: rows.markers.map(toMarker),
   };
 }
 
 function toListenerSummary(p: ParticipantRow) {
-  return { id: p.id, name: p.name, readings: p.readingsCount, joinedAt: p.joinedAt.toISOString(), leftAt: p.leftAt?.toISOString() ?? null };
+  return { id: p.id, name: p.name, kind: p.kind, readings: p.readingsCount, joinedAt: p.joinedAt.toISOString(), leftAt: p.leftAt?.toISOString() ?? null };
 }

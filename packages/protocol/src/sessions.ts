@@ -22,6 +22,8 @@ export type Presence = z.infer<typeof Presence>;
 export const ListenerSummary = z.object({
   id: z.string(),
   name: z.string(),
+  /** "live" for a listener on the join link, "upload" for a face tracked in an uploaded recording. */
+  kind: z.enum(["live", "upload"]),
   readings: z.number().int(),
   joinedAt: z.string(),
   leftAt: z.string().nullable(),
