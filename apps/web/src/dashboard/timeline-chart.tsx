@@ -2,7 +2,7 @@ import type { Marker } from "@emotion/protocol";
 import { memo } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { EMOTION_COLORS, EMOTION_LABELS, EMOTIONS, formatPercent } from "../shared/emotions";
-import type { TimelinePoint } from "./use-room";
+import type { TimelinePoint } from "./timeline";
 
 export function formatClock(ms: number): string {
   const total = Math.max(0, Math.round(ms / 1000));
@@ -10,6 +10,16 @@ export function formatClock(ms: number): string {
   const m = Math.floor((total % 3600) / 60);
   const s = String(total % 60).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600].map((s) => s * 1000);
+
+/** About six ticks on whole, round seconds between `first` and `last` (ms). */
+export function timeTicks(first: number, last: number, count = 6): number[] {
+  const step = TICK_STEPS_MS.find((s) => (last - first) / s <= count) ?? TICK_STEPS_MS[TICK_STEPS_MS.length - 1]!;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(first / step) * step; t <= last; t += step) ticks.push(t);
+  return ticks;
 }
 
 /**
@@ -33,13 +43,13 @@ export const TimelineChart = memo(function TimelineChart({ points, markers }: { 
           <ResponsiveContainer width="100%" height="100%">
             <LineChart data={points} margin={{ top: 16, right: 16, bottom: 4, left: 0 }}>
               <CartesianGrid stroke="#e6e9ef" vertical={false} />
-              <XAxis dataKey="tMs" type="number" domain={[first, last]} tickFormatter={formatClock} stroke="#8a93a3" fontSize={12} minTickGap={40} />
+              <XAxis dataKey="tMs" type="number" domain={[first, last]} ticks={timeTicks(first, last)} tickFormatter={formatClock} stroke="#8a93a3" fontSize={12} />
               <YAxis domain={[0, 1]} tickFormatter={formatPercent} stroke="#8a93a3" fontSize={12} width={44} />
               <Tooltip
                 labelFormatter={(v) => formatClock(Number(v))}
                 formatter={(value, name) => [typeof value === "number" ? formatPercent(value) : "–", EMOTION_LABELS[name as keyof typeof EMOTION_LABELS] ?? name]}
               />
-              <Legend formatter={(name: string) => EMOTION_LABELS[name as keyof typeof EMOTION_LABELS] ?? name} iconType="plainline" />
+              <Legend itemSorter={null} formatter={(name: string) => EMOTION_LABELS[name as keyof typeof EMOTION_LABELS] ?? name} iconType="plainline" />
               {visibleMarkers.map((m) => (
                 <ReferenceLine key={m.id} x={m.tMs} stroke="#3b4252" strokeDasharray="4 3" label={{ value: m.label, position: "insideTopLeft", fontSize: 12, fill: "#3b4252" }} />
               ))}

@@ -1,12 +1,8 @@
-import type { Marker, Probabilities, RoomMood, SessionStatus } from "@emotion/protocol";
+import type { Marker, RoomMood, SessionStatus } from "@emotion/protocol";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ApiError } from "../shared/api";
-import { ACK_TIMEOUT_MS, connectSocket, unwrapAck, type AppSocket } from "../shared/socket";
-
-/** One point of the rolling timeline: ms since the session went live and the room's mean probabilities. */
-export type TimelinePoint = { tMs: number } & { [K in keyof Probabilities]: number | null };
-
-export const TIMELINE_WINDOW_MS = 5 * 60 * 1000;
+import { ACK_TIMEOUT_MS, closeSocket, connectSocket, unwrapAck, type AppSocket } from "../shared/socket";
+import { appendPoint, type TimelinePoint } from "./timeline";
 
 export type LinkStatus = "connecting" | "live" | "reconnecting" | "error";
 
@@ -17,19 +13,6 @@ export interface RoomState {
   sessionStatus: SessionStatus | null;
   timeline: TimelinePoint[];
   markers: Marker[];
-}
-
-const EMPTY_POINT = { angry: null, disgust: null, fear: null, happy: null, sad: null, surprise: null, neutral: null };
-
-/** Appends a mood to the timeline, dropping points older than the window; gaps (nobody present) stay null. */
-export function appendPoint(timeline: TimelinePoint[], mood: RoomMood): TimelinePoint[] {
-  const last = timeline[timeline.length - 1];
-  if (last && mood.tMs <= last.tMs) return timeline;
-  const point: TimelinePoint = { tMs: mood.tMs, ...(mood.average ?? EMPTY_POINT) };
-  const cutoff = mood.tMs - TIMELINE_WINDOW_MS;
-  let start = 0;
-  while (start < timeline.length && timeline[start]!.tMs < cutoff) start++;
-  return [...timeline.slice(start), point];
 }
 
 function addMarker(markers: Marker[], marker: Marker): Marker[] {
@@ -76,8 +59,7 @@ export function useRoom(sessionId: string, token: string | null, initialMarkers:
     socket.on("session:marker", (marker) => setState((s) => ({ ...s, markers: addMarker(s.markers, marker) })));
     socket.on("session:status", ({ status }) => setState((s) => ({ ...s, sessionStatus: status })));
     return () => {
-      socket.removeAllListeners();
-      socket.disconnect();
+      closeSocket(socket);
       socketRef.current = null;
     };
   }, [sessionId, token]);

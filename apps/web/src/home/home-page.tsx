@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { absoluteUrl, ApiError, requestJson } from "../shared/api";
 import { CopyButton } from "../shared/copy-button";
 import { Link, PageShell } from "../shared/layout";
+import { navigate } from "../shared/router";
 import { loadRecentSessions, rememberSession, saveSpeakerToken, type RecentSession } from "../shared/storage";
 
 export function dashboardHref(sessionId: string, token: string): string {
@@ -73,6 +74,8 @@ export function HomePage() {
         </section>
       )}
 
+      {!created && <JoinByCode />}
+
       {recent.length > 0 && !created && (
         <section className="card narrow" aria-labelledby="recent-heading">
           <h2 id="recent-heading">Your recent sessions</h2>
@@ -87,6 +90,26 @@ export function HomePage() {
         </section>
       )}
     </PageShell>
+  );
+}
+
+function JoinByCode() {
+  const [code, setCode] = useState("");
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    const clean = code.trim().toUpperCase();
+    if (clean) navigate(`/join/${encodeURIComponent(clean)}`);
+  };
+  return (
+    <section className="card narrow" aria-labelledby="join-heading">
+      <h2 id="join-heading">Join as a listener</h2>
+      <form onSubmit={onSubmit} className="share-row">
+        <input value={code} onChange={(e) => setCode(e.target.value)} placeholder="Code, e.g. AB3K9Q" aria-label="Session code" maxLength={16} autoCapitalize="characters" className="code" />
+        <button type="submit" className="button secondary" disabled={!code.trim()}>
+          Join
+        </button>
+      </form>
+    </section>
   );
 }
 

@@ -1,6 +1,6 @@
 import type { ListenerCrop, ListenerJoined, ListenerState, ReadingAck } from "@emotion/protocol";
 import { ApiError } from "../shared/api";
-import { ACK_TIMEOUT_MS, connectSocket, unwrapAck, type AppSocket } from "../shared/socket";
+import { ACK_TIMEOUT_MS, closeSocket, connectSocket, unwrapAck, type AppSocket } from "../shared/socket";
 import { forgetParticipant, loadParticipant, saveParticipant } from "../shared/storage";
 import type { CropTransport } from "./capture-loop";
 
@@ -71,8 +71,7 @@ export class ListenerConnection implements CropTransport {
 
   close(): void {
     this.isJoined = false;
-    this.socket.removeAllListeners();
-    this.socket.disconnect();
+    closeSocket(this.socket);
   }
 
   private end(): void {

@@ -4,9 +4,29 @@ import { ApiError } from "./api";
 
 export type AppSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** A typed Socket.IO connection to the same origin (vite proxies /socket.io in dev). */
+/**
+ * A typed Socket.IO connection to the same origin (vite proxies /socket.io in dev). socket.io
+ * reconnects by itself after a network drop, but not after the server closed the connection (a
+ * restart or deploy does that): then we reconnect ourselves, after a jittered pause.
+ */
 export function connectSocket(): AppSocket {
-  return io({ transports: ["websocket", "polling"], reconnectionDelayMax: 4000 });
+  const socket: AppSocket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 4000 });
+  socket.on("disconnect", (reason) => {
+    if (reason !== "io server disconnect") return;
+    window.setTimeout(() => {
+      if (!closed.has(socket)) socket.connect();
+    }, 1000 + Math.random() * 2000);
+  });
+  return socket;
+}
+
+const closed = new WeakSet<AppSocket>();
+
+/** Disconnects for good: no handlers left and no reconnect. */
+export function closeSocket(socket: AppSocket): void {
+  closed.add(socket);
+  socket.removeAllListeners();
+  socket.disconnect();
 }
 
 type AckResponse = { ok: true; data: unknown } | ({ ok: false } & ErrorBody);
