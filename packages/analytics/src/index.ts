@@ -2,5 +2,4 @@ export { buildReport } from "./report";
 export { findKeyMoments, formatClock, MIN_SHIFT_POINTS } from "./moments";
 export { clusterListeners, kmeans, silhouette, MIN_SILHOUETTE } from "./clusters";
 export { Acc } from "./series";
-export { EMOTION_COLOURS } from "./colours";
 export type { BucketRow, ReportInput, ReportParticipant } from "./types";

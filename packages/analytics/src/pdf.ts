@@ -1,6 +1,6 @@
 import PDFDocument from "pdfkit";
-import { EMOTIONS, type SessionReport } from "@emotion/protocol";
-import { EMOTION_COLOURS } from "./colours";
+import { EMOTIONS, EMOTION_COLORS, type SessionReport } from "@emotion/protocol";
+
 import { formatClock } from "./moments";
 
 const MARGIN = 40;
@@ -41,7 +41,7 @@ function stackedArea(doc: Doc, f: Frame, points: Array<{ tMs: number; average: R
   const step = points.length > 1 ? points[1]!.tMs - points[0]!.tMs : span;
   const base = points.map(() => 0);
   for (const e of EMOTIONS) {
-    doc.save().fillColor(EMOTION_COLOURS[e]).fillOpacity(0.9);
+    doc.save().fillColor(EMOTION_COLORS[e]).fillOpacity(0.9);
     points.forEach((p, i) => {
       if (!p.average) return;
       const v = p.average[e] ?? 0;
@@ -60,7 +60,7 @@ function legend(doc: Doc, x: number, y: number): void {
   let cx = x;
   doc.fontSize(8);
   for (const e of EMOTIONS) {
-    doc.save().fillColor(EMOTION_COLOURS[e]).rect(cx, y + 1, 8, 8).fill().restore();
+    doc.save().fillColor(EMOTION_COLORS[e]).rect(cx, y + 1, 8, 8).fill().restore();
     doc.fillColor(INK).text(e, cx + 11, y, { lineBreak: false });
     cx += 20 + doc.widthOfString(e);
   }
@@ -123,7 +123,7 @@ export function renderReportPdf(report: SessionReport): Promise<Buffer> {
     const y = barTop + i * 14;
     const v = report.distribution[e];
     doc.fontSize(8).fillColor(INK).text(e, MARGIN, y, { width: 60, lineBreak: false });
-    doc.save().fillColor(EMOTION_COLOURS[e]).rect(MARGIN + 62, y, (width - 110) * v, 9).fill().restore();
+    doc.save().fillColor(EMOTION_COLORS[e]).rect(MARGIN + 62, y, (width - 110) * v, 9).fill().restore();
     doc.fillColor(MUTED).text(`${(v * 100).toFixed(1)}%`, MARGIN + 66 + (width - 110) * v, y, { lineBreak: false });
   });
   doc.y = barTop + EMOTIONS.length * 14 + 6;

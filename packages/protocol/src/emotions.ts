@@ -5,6 +5,17 @@ export const EMOTIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise",
 export const Emotion = z.enum(EMOTIONS);
 export type Emotion = z.infer<typeof Emotion>;
 
+/** One colour per emotion, shared by the web app's charts, the PDF report and the CLI's images. */
+export const EMOTION_COLORS: Record<Emotion, string> = {
+  angry: "#d1495b",
+  disgust: "#6a994e",
+  fear: "#8e6cc4",
+  happy: "#e9b949",
+  sad: "#3d7ec9",
+  surprise: "#f08a4b",
+  neutral: "#8d99ae",
+};
+
 export const Probabilities = z.object({
   angry: z.number().min(0).max(1),
   disgust: z.number().min(0).max(1),

@@ -1,4 +1,4 @@
-export { EMOTIONS, Emotion, Probabilities, QualityIssue, ReadingQuality, Box, FaceQuality, FacePrediction, ImagePrediction, toProbabilities, dominantOf } from "./emotions";
+export { EMOTIONS, EMOTION_COLORS, Emotion, Probabilities, QualityIssue, ReadingQuality, Box, FaceQuality, FacePrediction, ImagePrediction, toProbabilities, dominantOf } from "./emotions";
 export { ErrorCode, ErrorBody, AppError, describeZodError } from "./errors";
 export { SessionStatus, CreateSessionBody, CreatedSession, Presence, ListenerSummary, Marker, SessionDetail, JoinInfo, MarkerBody, Reading } from "./sessions";
 export {

@@ -1,15 +1,7 @@
-import { EMOTIONS, type Emotion, type Presence } from "@emotion/protocol";
+import { EMOTIONS, EMOTION_COLORS, type Emotion, type Presence } from "@emotion/protocol";
 
-/** One colour per emotion, used by every chart, bar and tile. */
-export const EMOTION_COLORS: Record<Emotion, string> = {
-  angry: "#d1495b",
-  disgust: "#6a994e",
-  fear: "#8e6cc4",
-  happy: "#e9b949",
-  sad: "#3d7ec9",
-  surprise: "#f08a4b",
-  neutral: "#8d99ae",
-};
+/** One colour per emotion, used by every chart, bar and tile (shared with the PDF report). */
+export { EMOTION_COLORS };
 
 export const EMOTION_LABELS: Record<Emotion, string> = {
   angry: "Angry",
