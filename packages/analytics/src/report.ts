@@ -6,6 +6,20 @@ import type { ReportInput } from "./types";
 
 const NAMES: Record<string, string> = { angry: "anger", disgust: "disgust", fear: "fear", happy: "happiness", sad: "sadness", surprise: "surprise", neutral: "neutral expressions" };
 
+const CLUSTER_POINTS = 24;
+const LISTENER_POINTS = 60;
+
+/** Sums consecutive groups of `factor` cells. */
+function mergeCells(cells: Acc[], factor: number): Acc[] {
+  if (factor === 1) return cells;
+  const out: Acc[] = [];
+  cells.forEach((c, k) => {
+    if (k % factor === 0) out.push(new Acc());
+    out[out.length - 1]!.add(c);
+  });
+  return out;
+}
+
 /** Builds everything the report view, the JSON export and the PDF show, from the bucket rollup. */
 export function buildReport(input: ReportInput): SessionReport {
   const { session, participants, markers, bucketMs, durationMs } = input;
@@ -46,8 +60,16 @@ export function buildReport(input: ReportInput): SessionReport {
     return { tMs, listeners, present, presence: Math.round(acc.presence() * 1e4) / 1e4, average };
   });
 
-  const trajectories: Trajectory[] = participants.map((p, i) => ({ id: p.id, points: cells[i]!.map((c) => c.mean()), overall: totals[i]!.mean() ?? [0, 0, 0, 0, 0, 0, 1] }));
-  const { clusters, labelOf } = clusterListeners(trajectories, pointTimes);
+  // Clustering compares trajectories on a coarser grid: the shape of a talk, not its seconds (and 10x cheaper).
+  const clusterFactor = Math.max(1, Math.ceil(nPoints / CLUSTER_POINTS));
+  const trajectories: Trajectory[] = participants.map((p, i) => ({
+    id: p.id,
+    points: mergeCells(cells[i]!, clusterFactor).map((c) => c.mean()),
+    overall: totals[i]!.mean() ?? [0, 0, 0, 0, 0, 0, 1],
+  }));
+  const { clusters, labelOf } = clusterListeners(trajectories, pointTimes.filter((_, k) => k % clusterFactor === 0));
+  // Small multiples need fewer points than the room chart; this keeps the report of 300 listeners small.
+  const listenerFactor = Math.max(1, Math.ceil(nPoints / LISTENER_POINTS));
 
   const listeners: ListenerReport[] = participants.map((p, i) => {
     const t = totals[i]!;
@@ -61,9 +83,9 @@ export function buildReport(input: ReportInput): SessionReport {
       dominant: t.classified > 0 ? EMOTIONS[argmax(dist)]! : null,
       distribution: probs(dist),
       clusterId: labelOf.get(p.id) ?? null,
-      timeline: cells[i]!.map((c, k) => {
+      timeline: mergeCells(cells[i]!, listenerFactor).map((c, k) => {
         const m = c.mean();
-        return { tMs: pointTimes[k]!, presence: Math.round(c.presence() * 1e4) / 1e4, average: m ? probs(m) : null, dominant: m ? EMOTIONS[argmax(m)]! : null };
+        return { tMs: k * listenerFactor * pointMs, presence: Math.round(c.presence() * 1e4) / 1e4, average: m ? probs(m) : null, dominant: m ? EMOTIONS[argmax(m)]! : null };
       }),
     };
   });
