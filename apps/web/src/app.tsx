@@ -7,6 +7,7 @@ import { Link, PageShell } from "./shared/layout";
 const JoinPage = lazy(() => import("./join/join-page"));
 const DashboardPage = lazy(() => import("./dashboard/dashboard-page"));
 const ReportPage = lazy(() => import("./report/report-page"));
+const UploadPage = lazy(() => import("./upload/upload-page"));
 
 export function App() {
   const route = matchRoute(usePathname());
@@ -15,7 +16,8 @@ export function App() {
       {route.name === "home" && <HomePage />}
       {route.name === "join" && <JoinPage code={route.code} />}
       {route.name === "dashboard" && <DashboardPage key={route.sessionId} sessionId={route.sessionId} />}
-      {route.name === "report" && <ReportPage sessionId={route.sessionId} />}
+      {route.name === "report" && <ReportPage key={route.sessionId} sessionId={route.sessionId} />}
+      {route.name === "upload" && <UploadPage />}
       {route.name === "not_found" && (
         <PageShell>
           <section className="card narrow">

@@ -1,20 +1,17 @@
-import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, launchChromium } from "./support/browser";
+import { ensureBuilt } from "./support/build-app";
 import { buildFakeCamera, hasFfmpeg } from "./support/fake-camera";
 import { startServer, type RunningServer } from "./support/server-process";
 
-const run = promisify(execFile);
 const webRoot = resolve(fileURLToPath(import.meta.url), "../..");
 const artifacts = join(webRoot, "test/artifacts");
-const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const canRun = existsSync(chromiumPath) && (await hasFfmpeg());
+const canRun = hasChromium && (await hasFfmpeg());
 const LISTENERS = 3;
 
 interface SessionDetailBody {
@@ -44,24 +41,10 @@ describe.skipIf(!canRun)("live session in Chromium with a fake camera", () => {
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "emotion-e2e-"));
     await mkdir(artifacts, { recursive: true });
-    // A child process: vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
-    if (!process.env.E2E_SKIP_BUILD) await run(join(webRoot, "node_modules/.bin/vite"), ["build", "--logLevel", "error"], { cwd: webRoot, env: { ...process.env, NODE_ENV: "production" } });
+    await ensureBuilt();
     fakeCamera = await buildFakeCamera(work);
     server = await startServer(work);
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--use-fake-ui-for-media-stream",
-        "--use-fake-device-for-media-stream",
-        `--use-file-for-fake-video-capture=${fakeCamera}`,
-      ],
-    });
+    browser = await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${fakeCamera}`]);
   }, 300_000);
 
   afterAll(async () => {
@@ -121,6 +104,9 @@ describe.skipIf(!canRun)("live session in Chromium with a fake camera", () => {
     await dashboard.getByTestId("add-marker").click();
     await dashboard.waitForTimeout(6000);
     await dashboard.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true });
+    // A reload starts from the stored timeline, not empty: live snapshots alone add one point a second.
+    await dashboard.reload();
+    await dashboard.waitForFunction(() => Number(document.querySelector('[data-testid="timeline"]')?.getAttribute("data-points")) >= 10, null, { timeout: 5000, polling: 100 });
     const listenerPage = listeners[0]!.page;
     await listenerPage.waitForSelector('[data-testid="self-reading"]:not([data-emotion=""])', { timeout: 30_000 });
     await listenerPage.screenshot({ path: join(artifacts, "listener.png"), fullPage: true });

@@ -3,27 +3,17 @@ import { useEffect, useMemo, useState } from "react";
 import { absoluteUrl, ApiError, requestJson } from "../shared/api";
 import { CopyButton } from "../shared/copy-button";
 import { Link, PageShell } from "../shared/layout";
-import { loadSpeakerToken, saveSpeakerToken } from "../shared/storage";
+import { resolveSpeakerToken } from "../shared/speaker-token";
 import { DashboardControls } from "./dashboard-controls";
 import { ListenerGrid } from "./listener-grid";
 import { MoodBar } from "./mood-bar";
 import { TimelineChart } from "./timeline-chart";
 import { useRoom } from "./use-room";
 
-/** The speaker token from `#token=` (saved for later visits), else from this browser's storage. */
-function resolveToken(sessionId: string): string | null {
-  const fromHash = new URLSearchParams(window.location.hash.slice(1)).get("token");
-  if (fromHash) {
-    saveSpeakerToken(sessionId, fromHash);
-    return fromHash;
-  }
-  return loadSpeakerToken(sessionId);
-}
-
 const NO_MARKERS: Marker[] = [];
 
 export default function DashboardPage({ sessionId }: { sessionId: string }) {
-  const [token] = useState(() => resolveToken(sessionId));
+  const [token] = useState(() => resolveSpeakerToken(sessionId));
   const [detail, setDetail] = useState<SessionDetail | null>(null);
   const [detailError, setDetailError] = useState<string | null>(null);
   const { state, addMarker, start, end } = useRoom(sessionId, token, detail?.markers ?? NO_MARKERS);
@@ -67,6 +57,9 @@ export default function DashboardPage({ sessionId }: { sessionId: string }) {
       actions={
         <>
           {joinUrl && <CopyButton text={joinUrl} label="Copy join link" />}
+          <Link to={`/upload?session=${encodeURIComponent(sessionId)}`} className="button ghost" data-testid="dashboard-upload">
+            Upload a recording
+          </Link>
           <Link to={`/report/${encodeURIComponent(sessionId)}`} className="button ghost">
             Report
           </Link>

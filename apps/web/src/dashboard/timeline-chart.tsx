@@ -2,25 +2,8 @@ import type { Marker } from "@emotion/protocol";
 import { memo } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { EMOTION_COLORS, EMOTION_LABELS, EMOTIONS, formatPercent } from "../shared/emotions";
+import { formatClock, timeTicks } from "../shared/time";
 import type { TimelinePoint } from "./timeline";
-
-export function formatClock(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = String(total % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
-}
-
-const TICK_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600].map((s) => s * 1000);
-
-/** About six ticks on whole, round seconds between `first` and `last` (ms). */
-export function timeTicks(first: number, last: number, count = 6): number[] {
-  const step = TICK_STEPS_MS.find((s) => (last - first) / s <= count) ?? TICK_STEPS_MS[TICK_STEPS_MS.length - 1]!;
-  const ticks: number[] = [];
-  for (let t = Math.ceil(first / step) * step; t <= last; t += step) ticks.push(t);
-  return ticks;
-}
 
 /**
  * The room's mean probabilities over the last minutes, with the speaker's markers. Memoised: it
@@ -31,7 +14,7 @@ export const TimelineChart = memo(function TimelineChart({ points, markers }: { 
   const last = points[points.length - 1]?.tMs ?? 0;
   const visibleMarkers = markers.filter((m) => m.tMs >= first && m.tMs <= last);
   return (
-    <section className="card timeline" aria-labelledby="timeline-heading">
+    <section className="card timeline" aria-labelledby="timeline-heading" data-testid="timeline" data-points={points.length}>
       <div className="card-head">
         <h2 id="timeline-heading">Last 5 minutes</h2>
         <p className="muted small">Average probability per emotion over the faces in view</p>

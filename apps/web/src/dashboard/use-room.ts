@@ -1,8 +1,10 @@
-import type { Marker, RoomMood, SessionStatus } from "@emotion/protocol";
+import { Timeline, type Marker, type RoomMood, type SessionStatus } from "@emotion/protocol";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { ApiError } from "../shared/api";
+import { ApiError, requestJson } from "../shared/api";
 import { ACK_TIMEOUT_MS, closeSocket, connectSocket, unwrapAck, type AppSocket } from "../shared/socket";
-import { appendPoint, type TimelinePoint } from "./timeline";
+import { appendPoint, mergeBackfill, TIMELINE_WINDOW_MS, type TimelinePoint } from "./timeline";
+
+const BACKFILL_BUCKET_MS = 1000;
 
 export type LinkStatus = "connecting" | "live" | "reconnecting" | "error";
 
@@ -32,6 +34,11 @@ export function useRoom(sessionId: string, token: string | null, initialMarkers:
     if (!token) return;
     const socket = connectSocket();
     socketRef.current = socket;
+    // The stored timeline of the last minutes, so a reload (or a reconnect) does not start empty.
+    const backfill = (nowMs: number) =>
+      requestJson(`/api/sessions/${encodeURIComponent(sessionId)}/timeline?from=${Math.max(0, Math.floor(nowMs - TIMELINE_WINDOW_MS))}&bucketMs=${BACKFILL_BUCKET_MS}`, Timeline, { token })
+        .then(({ buckets, bucketMs }) => setState((s) => ({ ...s, timeline: mergeBackfill(s.timeline, buckets, bucketMs) })))
+        .catch(() => undefined); // the live timeline still grows; a missing backfill is not worth an error
     const onMood = (mood: RoomMood) => setState((s) => ({ ...s, mood, timeline: mood.average || s.timeline.length ? appendPoint(s.timeline, mood) : s.timeline }));
     socket.on("connect", () => {
       void socket
@@ -41,6 +48,7 @@ export function useRoom(sessionId: string, token: string | null, initialMarkers:
           const mood = unwrapAck(response);
           setState((s) => ({ ...s, link: "live", error: null }));
           onMood(mood);
+          void backfill(mood.tMs);
         })
         .catch((error: unknown) => {
           const message =

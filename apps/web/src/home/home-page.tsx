@@ -76,6 +76,16 @@ export function HomePage() {
 
       {!created && <JoinByCode />}
 
+      {!created && (
+        <section className="card narrow" aria-labelledby="upload-heading">
+          <h2 id="upload-heading">Have a recording instead?</h2>
+          <p className="muted">Upload a video of your audience (mp4, webm or mov) and get the same report as for a live session.</p>
+          <Link to="/upload" className="button secondary" data-testid="home-upload">
+            Upload a recording
+          </Link>
+        </section>
+      )}
+
       {recent.length > 0 && !created && (
         <section className="card narrow" aria-labelledby="recent-heading">
           <h2 id="recent-heading">Your recent sessions</h2>
@@ -83,7 +93,8 @@ export function HomePage() {
             {recent.map((s) => (
               <li key={s.id}>
                 <Link to={`/dashboard/${encodeURIComponent(s.id)}`}>{s.title || s.code}</Link>
-                <span className="muted"> · code {s.code} · {new Date(s.createdAt).toLocaleString()}</span>
+                <span className="muted"> · code {s.code} · {new Date(s.createdAt).toLocaleString()} · </span>
+                <Link to={`/report/${encodeURIComponent(s.id)}`}>report</Link>
               </li>
             ))}
           </ul>

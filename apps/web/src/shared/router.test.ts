@@ -7,10 +7,12 @@ describe("matchRoute", () => {
     expect(matchRoute("/join/AB3K9Q")).toEqual({ name: "join", code: "AB3K9Q" });
     expect(matchRoute("/dashboard/5f0c")).toEqual({ name: "dashboard", sessionId: "5f0c" });
     expect(matchRoute("/report/5f0c/")).toEqual({ name: "report", sessionId: "5f0c" });
+    expect(matchRoute("/upload")).toEqual({ name: "upload" });
   });
 
   it("answers not_found for anything else", () => {
     expect(matchRoute("/join")).toEqual({ name: "not_found" });
+    expect(matchRoute("/upload/x")).toEqual({ name: "not_found" });
     expect(matchRoute("/dashboard/a/b")).toEqual({ name: "not_found" });
     expect(matchRoute("/settings")).toEqual({ name: "not_found" });
   });

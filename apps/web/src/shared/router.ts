@@ -28,6 +28,7 @@ export type Route =
   | { name: "join"; code: string }
   | { name: "dashboard"; sessionId: string }
   | { name: "report"; sessionId: string }
+  | { name: "upload" }
   | { name: "not_found" };
 
 /** Maps a path to a route; the server answers these paths with index.html. */
@@ -35,6 +36,7 @@ export function matchRoute(pathname: string): Route {
   const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
   if (parts.length === 0) return { name: "home" };
   const [head, param] = parts;
+  if (parts.length === 1 && head === "upload") return { name: "upload" };
   if (parts.length === 2 && param) {
     if (head === "join") return { name: "join", code: param };
     if (head === "dashboard") return { name: "dashboard", sessionId: param };

@@ -1,0 +1,121 @@
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { makeTwoFaceVideo } from "@emotion/vision/testing";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hasChromium, launchChromium } from "./support/browser";
+import { ensureBuilt } from "./support/build-app";
+import { hasFfmpeg } from "./support/fake-camera";
+import { startServer, type RunningServer } from "./support/server-process";
+
+const webRoot = resolve(fileURLToPath(import.meta.url), "../..");
+const artifacts = join(webRoot, "test/artifacts");
+const canRun = hasChromium && (await hasFfmpeg());
+
+interface Created {
+  id: string;
+  code: string;
+  speakerToken: string;
+}
+
+/** Clicks a download button and answers the saved file's name and bytes. */
+async function download(page: Page, testId: string): Promise<{ name: string; body: Buffer }> {
+  const [file] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), page.getByTestId(testId).click()]);
+  const path = await file.path();
+  return { name: file.suggestedFilename(), body: await readFile(path) };
+}
+
+describe.skipIf(!canRun)("an uploaded recording in Chromium: upload page, analysis progress, report", () => {
+  let work = "";
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  let video = "";
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), "emotion-report-e2e-"));
+    await mkdir(artifacts, { recursive: true });
+    await ensureBuilt();
+    [video, server] = await Promise.all([makeTwoFaceVideo(work), startServer(work)]);
+    browser = await launchChromium();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (work) await rm(work, { recursive: true, force: true });
+  }, 60_000);
+
+  it("uploads a two-face video through the upload page and reads its report", async () => {
+    const { url } = server!;
+    const response = await fetch(`${url}/api/sessions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Recorded talk (e2e)" }) });
+    expect(response.status).toBe(201);
+    const session = (await response.json()) as Created;
+
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    // This browser "created" the session: its speaker key and the recent list are in localStorage.
+    await page.goto(`${url}/`);
+    await page.evaluate((s) => {
+      localStorage.setItem(`emotion:speaker:${s.id}`, s.speakerToken);
+      localStorage.setItem("emotion:recent-sessions", JSON.stringify([{ id: s.id, title: "Recorded talk (e2e)", code: s.code, createdAt: Date.now() }]));
+    }, session);
+    await page.goto(`${url}/upload?session=${encodeURIComponent(session.id)}`);
+    expect(await page.getByTestId("upload-existing-session").isChecked()).toBe(true);
+
+    // A file that is not a video gets the server's refusal in plain words.
+    await page.getByTestId("upload-file").setInputFiles({ name: "notes.mp4", mimeType: "video/mp4", buffer: Buffer.from("these are not the frames you are looking for") });
+    await page.getByTestId("upload-start").click();
+    await expect.poll(() => page.getByTestId("upload-error").textContent(), { timeout: 15_000 }).toMatch(/not a video/);
+
+    await page.getByTestId("upload-file").setInputFiles(video);
+    await page.getByTestId("upload-start").click();
+    await page.getByTestId("analysis").waitFor({ timeout: 30_000 });
+    await page.waitForSelector('[data-testid="analysis"][data-status="done"]', { timeout: 120_000 });
+    expect(await page.getByTestId("analysis-progress").getAttribute("data-value")).toBe("100");
+    expect(await page.getByTestId("analysis-status").textContent()).toContain("2 faces");
+    await page.waitForTimeout(500); // the bar's width transition
+    await page.screenshot({ path: join(artifacts, "upload.png"), fullPage: true });
+
+    await page.getByTestId("open-report").click();
+    await page.waitForURL(/\/report\//);
+    await expect.poll(() => page.getByTestId("report-title").textContent(), { timeout: 20_000 }).toBe("Recorded talk (e2e)");
+    expect(await page.getByTestId("report-listener-count").textContent()).toBe("2");
+    expect(((await page.getByTestId("report-summary").textContent()) ?? "").length).toBeGreaterThan(20);
+
+    // The room's stacked areas and every listener's small multiple are drawn.
+    await page.locator('[data-testid="room-chart"] .recharts-area-area').first().waitFor({ timeout: 15_000 });
+    expect(await page.locator('[data-testid="room-chart"] .recharts-area-area').count()).toBeGreaterThan(0);
+    const multiples = page.getByTestId("listener-multiple");
+    expect(await multiples.count()).toBe(2);
+    expect(await multiples.locator(".multiple-name").allTextContents()).toEqual(["Face 1", "Face 2"]);
+    expect(await page.locator('[data-testid="listener-multiple"] .recharts-area-area').count()).toBeGreaterThan(0);
+    await multiples.first().click();
+    await page.getByTestId("listener-expanded").locator(".recharts-area-area").first().waitFor({ timeout: 10_000 });
+
+    // Exports, fetched with the bearer token and saved through a Blob URL.
+    const csv = await download(page, "download-csv");
+    expect(csv.name).toMatch(/\.csv$/);
+    const lines = csv.body.toString("utf8").trim().split("\n");
+    expect(lines[0]).toBe("participant,t_ms,angry,disgust,fear,happy,sad,surprise,neutral,dominant,quality");
+    expect(lines.some((l) => l.startsWith("Face 2,"))).toBe(true);
+    const pdf = await download(page, "download-pdf");
+    expect(pdf.name).toMatch(/\.pdf$/);
+    expect(pdf.body.subarray(0, 5).toString("latin1")).toBe("%PDF-");
+    const json = JSON.parse((await download(page, "download-json")).body.toString("utf8")) as { listenerCount: number };
+    expect(json.listenerCount).toBe(2);
+
+    const moments = page.getByTestId("key-moment-jump");
+    if ((await moments.count()) > 0) {
+      await moments.first().click();
+      await page.getByTestId("focus-bar").waitFor();
+    }
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(artifacts, "report.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 240_000);
+});
