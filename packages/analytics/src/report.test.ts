@@ -118,6 +118,14 @@ describe("buildReport on seeded readings (values computed by hand)", () => {
     expect(r.keyMoments).toEqual([]);
   });
 
+  it("names a runner-up emotion only when it is seen", () => {
+    const only = buildReport({
+      session: { id: "o", title: "One", status: "ended", startedAt: new Date(0), endedAt: new Date(10_000) },
+      participants: [{ id: "A", name: "A", kind: "live" }], markers: [], buckets: [bucket("A", 0, calm), bucket("A", 1, calm)], bucketMs: 5000, durationMs: 10_000,
+    });
+    expect(only.summary).toContain("The room was mostly neutral expressions (100% of readings).");
+  });
+
   it("handles a session without readings", () => {
     const r = buildReport({ session: { id: "e", title: "Empty", status: "scheduled", startedAt: null, endedAt: null }, participants: [], markers: [], buckets: [], bucketMs: 5000, durationMs: 0 });
     expect(r.readingCount).toBe(0);

@@ -136,7 +136,8 @@ function summarise(r: SessionReport): string {
   const top = EMOTIONS.map((e) => [e, r.distribution[e]] as const).sort((a, b) => b[1] - a[1]);
   const parts = [
     `Over ${formatClock(r.session.durationMs)}, ${r.listenerCount} ${r.listenerCount === 1 ? "listener was" : "listeners were"} measured; a face was seen ${Math.round(r.presence * 100)}% of the time.`,
-    `The room was mostly ${NAMES[top[0]![0]]} (${Math.round(top[0]![1] * 100)}% of readings), then ${NAMES[top[1]![0]]} (${Math.round(top[1]![1] * 100)}%).`,
+    `The room was mostly ${NAMES[top[0]![0]]} (${Math.round(top[0]![1] * 100)}% of readings)` +
+      (top[1]![1] >= 0.05 ? `, then ${NAMES[top[1]![0]]} (${Math.round(top[1]![1] * 100)}%).` : "."),
   ];
   const biggest = [...r.keyMoments].sort((a, b) => Math.abs(b.deltaPoints) - Math.abs(a.deltaPoints))[0];
   if (biggest) parts.push(`Biggest moment: ${biggest.description.charAt(0).toLowerCase()}${biggest.description.slice(1)}`);

@@ -7,6 +7,8 @@ export interface BatcherOptions {
   maxBatch: number;
   /** ...or this long after the first crop of a batch arrived. */
   waitMs: number;
+  /** Batches classified at the same time (one per inference worker; default 1). */
+  concurrency?: number;
 }
 
 export interface BatcherStats {
@@ -31,17 +33,17 @@ interface Job {
 
 /**
  * Micro-batcher: crops from every listener go into one classifier call, so the cost per face falls as
- * load rises. One batch runs at a time (ONNX Runtime already uses its own threads); crops that arrive
- * meanwhile form the next batch, which starts as soon as the running one ends.
+ * load rises. At most `concurrency` batches run at a time (one per inference worker); crops that arrive
+ * meanwhile form the next batch, which starts as soon as a running one ends.
  */
-export function createBatcher({ classify, maxBatch, waitMs }: BatcherOptions): Batcher {
+export function createBatcher({ classify, maxBatch, waitMs, concurrency = 1 }: BatcherOptions): Batcher {
   let queue: Job[] = [];
   let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | null = null;
+  const running = new Set<Promise<void>>();
   const stats: BatcherStats = { batches: 0, crops: 0, largestBatch: 0 };
 
   function schedule() {
-    if (running || queue.length === 0) return;
+    if (running.size >= concurrency || queue.length === 0) return;
     if (queue.length >= maxBatch || waitMs === 0) return void run();
     timer ??= setTimeout(run, waitMs);
   }
@@ -49,22 +51,25 @@ export function createBatcher({ classify, maxBatch, waitMs }: BatcherOptions): B
   function run() {
     if (timer) clearTimeout(timer);
     timer = null;
-    if (running || queue.length === 0) return;
-    const jobs = queue.slice(0, maxBatch);
-    queue = queue.slice(jobs.length);
+    if (running.size >= concurrency || queue.length === 0) return;
+    const jobs = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+    queue = queue.length <= maxBatch ? [] : queue.slice(jobs.length);
     stats.batches++;
     stats.crops += jobs.length;
     stats.largestBatch = Math.max(stats.largestBatch, jobs.length);
-    running = classify(jobs.map((j) => j.crop))
+    const batch: Promise<void> = classify(jobs.map((j) => j.crop))
       .then(
         (results) => jobs.forEach((j, i) => (results[i] ? j.resolve(results[i]) : j.reject(new Error("classifier returned too few results")))),
         (error) => jobs.forEach((j) => j.reject(error)),
       )
       .finally(() => {
-        running = null;
+        running.delete(batch);
         // Whatever queued during the run has already waited; go at once.
         if (queue.length) run();
       });
+    running.add(batch);
+    // Another free slot and a full batch waiting: start it too.
+    if (queue.length >= maxBatch) run();
   }
 
   return {
@@ -76,9 +81,9 @@ export function createBatcher({ classify, maxBatch, waitMs }: BatcherOptions): B
       });
     },
     async drain() {
-      while (running || queue.length) {
-        if (!running) run();
-        await running;
+      while (running.size || queue.length) {
+        run();
+        await Promise.race(running);
       }
     },
   };

@@ -16,6 +16,8 @@ export interface ListenerDeps {
   vision: { current: Vision | null };
   rateHz: number;
   log: FastifyBaseLogger;
+  /** Gets the inference workers going before the first crop arrives. */
+  warmUpInference?: () => void;
 }
 
 // JPEG fallback frames are small by contract (MAX_FRAME_BYTES); this bounds their decoded size too.
@@ -26,6 +28,7 @@ export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): v
   const { db, hub, log } = deps;
 
   registerEvent(socket, "listener:join", async (p) => {
+    deps.warmUpInference?.();
     const session = await db.getSessionByCode(normaliseCode(p.code));
     if (!session) throw new AppError("NOT_FOUND", `no session with code ${p.code}`);
     if (session.status === "ended") throw new AppError("SESSION_ENDED", "this session has ended");

@@ -17,9 +17,10 @@ export async function loadReport(db: Db, sessionId: string, now = new Date()): P
   let durationMs = Math.max(liveMs, videoMs);
   let factor = Math.max(1, Math.ceil(Math.ceil(durationMs / BUCKET_MS) / MAX_POINTS));
   let buckets = await db.reportBuckets(sessionId, factor);
-  const lastEnd = Math.max(0, ...buckets.map((b) => (b.bucket + 1) * factor * BUCKET_MS));
-  if (lastEnd > durationMs) {
-    durationMs = lastEnd;
+  // Extend only when readings start past the known end (a bucket's end would overstate an 8 s video as 10 s).
+  const lastBucket = Math.max(-1, ...buckets.map((b) => b.bucket));
+  if (lastBucket >= 0 && lastBucket * factor * BUCKET_MS >= durationMs) {
+    durationMs = (lastBucket + 1) * factor * BUCKET_MS;
     const wanted = Math.max(1, Math.ceil(Math.ceil(durationMs / BUCKET_MS) / MAX_POINTS));
     if (wanted !== factor) {
       factor = wanted;

@@ -1,0 +1,96 @@
+import type { FastifyBaseLogger } from "fastify";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { EmotionResult, Vision } from "@emotion/vision";
+import { sampleCrops, testVision } from "../test/fixtures";
+import { createBatcher } from "./batcher";
+import { createInferencePool, type InferencePool } from "./inference-pool";
+
+const errors: unknown[] = [];
+const log = { info: () => {}, warn: () => {}, error: (o: unknown) => errors.push(o) } as unknown as FastifyBaseLogger;
+
+async function waitFor(test: () => boolean, ms = 60_000) {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("inference worker pool", () => {
+  let vision: Vision;
+  let crops: Uint8Array[];
+  let pool: InferencePool | null = null;
+  beforeAll(async () => {
+    vision = await testVision();
+    crops = await sampleCrops(vision, 3);
+  });
+  afterEach(async () => {
+    await pool?.close();
+    pool = null;
+    errors.length = 0;
+  });
+
+  it("classifies in a worker exactly as in-process, and in-process until the worker is ready", async () => {
+    let inProcess = 0;
+    pool = createInferencePool({
+      size: 1,
+      threads: 1,
+      fallback: (c) => ((inProcess += c.length), vision.classify(c)),
+      expectedCard: () => vision.card,
+      log,
+    });
+    const batch = Array.from({ length: 40 }, (_, i) => crops[i % crops.length]!);
+    const expected = await vision.classify(batch);
+
+    // Before the worker is up, nothing waits for it.
+    expect(await pool.classify(batch.slice(0, 2))).toEqual(expected.slice(0, 2));
+    expect(inProcess).toBe(2);
+    await waitFor(() => pool!.readyWorkers === 1);
+
+    const viaWorker: EmotionResult[] = await pool.classify(batch);
+    expect(inProcess).toBe(2);
+    expect(viaWorker.map((r) => r.dominant)).toEqual(expected.map((r) => r.dominant));
+    viaWorker.forEach((r, i) => {
+      for (const [emotion, p] of Object.entries(r.probabilities)) expect(p).toBeCloseTo(expected[i]!.probabilities[emotion as keyof typeof r.probabilities], 6);
+      expect(r.confidence).toBe(r.probabilities[r.dominant]);
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it("keeps classifying in-process when the worker's model is not the app's", async () => {
+    let inProcess = 0;
+    pool = createInferencePool({
+      size: 1,
+      threads: 1,
+      fallback: (c) => ((inProcess += c.length), vision.classify(c)),
+      expectedCard: () => ({ ...vision.card, name: "another model" }),
+      log,
+    });
+    pool.warmUp();
+    await waitFor(() => errors.length > 0);
+    expect(pool.readyWorkers).toBe(0);
+    expect((await pool.classify(crops)).length).toBe(crops.length);
+    expect(inProcess).toBe(crops.length);
+  });
+
+  it("lets the batcher run one batch per worker at a time", async () => {
+    let running = 0;
+    let most = 0;
+    const batcher = createBatcher({
+      maxBatch: 2,
+      waitMs: 0,
+      concurrency: 2,
+      classify: async (c) => {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 20));
+        running--;
+        return vision.classify(c);
+      },
+    });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => batcher.classify(crops[i % crops.length]!)));
+    await batcher.drain();
+    expect(results).toHaveLength(8);
+    expect(most).toBe(2);
+    expect(batcher.stats.batches).toBeGreaterThanOrEqual(4);
+  });
+});

@@ -1,0 +1,145 @@
+import { Worker } from "node:worker_threads";
+import { CROP_SIDE, dominantOf, EMOTIONS, toProbabilities } from "@emotion/protocol";
+import type { EmotionResult, ModelCard } from "@emotion/vision";
+import type { FastifyBaseLogger } from "fastify";
+
+export interface WorkerInit {
+  threads: number;
+}
+export interface WorkerRequest {
+  id: number;
+  /** n crops back to back, CROP_SIDE² bytes each. */
+  pixels: Uint8Array;
+}
+export type WorkerReply =
+  | { type: "ready"; card: ModelCard }
+  | { type: "failed"; message: string }
+  | { type: "result"; id: number; probs: Float32Array }
+  | { type: "error"; id: number; message: string };
+
+export interface InferencePoolOptions {
+  /** Worker threads, each with its own classifier session. */
+  size: number;
+  /** ONNX Runtime intra-op threads per worker. */
+  threads: number;
+  /** The in-process classifier: used until a worker is ready, and for good if none can start. */
+  fallback: (crops: Uint8Array[]) => Promise<EmotionResult[]>;
+  /** The card of the model the app loaded; a worker that loaded another model is not used. */
+  expectedCard: () => ModelCard | null;
+  log: FastifyBaseLogger;
+}
+
+export interface InferencePool {
+  classify(crops: Uint8Array[]): Promise<EmotionResult[]>;
+  /** Starts the workers now (idempotent), e.g. when the first listener joins, so they are ready for its crops. */
+  warmUp(): void;
+  /** Workers ready to classify (0 while starting, or when classification stays in-process). */
+  readonly readyWorkers: number;
+  close(): Promise<void>;
+}
+
+interface Job {
+  crops: Uint8Array[];
+  resolve: (r: EmotionResult[]) => void;
+  reject: (e: unknown) => void;
+}
+interface Slot {
+  worker: Worker;
+  isReady: boolean;
+  jobs: Map<number, Job>;
+}
+
+const WORKER_URL = new URL("./inference.worker.mjs", import.meta.url);
+const CROP_BYTES = CROP_SIDE * CROP_SIDE;
+
+function toResults(probs: Float32Array, n: number): EmotionResult[] {
+  const k = EMOTIONS.length;
+  const results: EmotionResult[] = new Array(n);
+  for (let r = 0; r < n; r++) {
+    const probabilities = toProbabilities(probs.subarray(r * k, (r + 1) * k));
+    const dominant = dominantOf(probabilities);
+    results[r] = { probabilities, dominant, confidence: probabilities[dominant] };
+  }
+  return results;
+}
+
+/**
+ * Classification off the event loop: onnxruntime-node runs a session synchronously on the calling
+ * thread (about 0.25 ms per crop on one core, so 2000 crops/s would take half of the event loop). Each
+ * worker loads the shipped model once and takes one batch at a time; the batcher keeps at most `size`
+ * batches in flight. Workers start on warmUp() or the first batch, whichever comes first (apps that never
+ * classify a crop never start one); until one is ready, and if none can start or one dies, batches run
+ * in-process, so a crop is never dropped for want of a worker.
+ */
+export function createInferencePool(o: InferencePoolOptions): InferencePool {
+  const slots: Slot[] = [];
+  let nextId = 0;
+  let isStarted = false;
+  let isClosed = false;
+
+  function retire(slot: Slot, reason: string) {
+    const index = slots.indexOf(slot);
+    if (index < 0) return;
+    slots.splice(index, 1);
+    if (!isClosed) o.log.error({ reason, workersLeft: slots.length }, "inference worker stopped; classifying in-process instead");
+    void slot.worker.terminate();
+    // Its batches are not lost: they run again in-process.
+    for (const job of slot.jobs.values()) o.fallback(job.crops).then(job.resolve, job.reject);
+    slot.jobs.clear();
+  }
+
+  function start() {
+    if (isStarted || isClosed || o.size < 1) return;
+    isStarted = true;
+    const startedAt = Date.now();
+    for (let i = 0; i < o.size; i++) {
+      const worker = new Worker(WORKER_URL, { execArgv: [], workerData: { threads: o.threads } satisfies WorkerInit });
+      worker.unref(); // the server's sockets keep the process alive; a pool alone must not
+      const slot: Slot = { worker, isReady: false, jobs: new Map() };
+      slots.push(slot);
+      worker.on("message", (m: WorkerReply) => {
+        if (m.type === "ready") {
+          const expected = o.expectedCard();
+          if (expected && JSON.stringify(expected) !== JSON.stringify(m.card)) return retire(slot, "the worker loaded another model than the app");
+          slot.isReady = true;
+          o.log.info({ worker: i, threads: o.threads, ms: Date.now() - startedAt }, "inference worker ready");
+        } else if (m.type === "failed") retire(slot, m.message);
+        else {
+          const job = slot.jobs.get(m.id);
+          if (!job) return;
+          slot.jobs.delete(m.id);
+          if (m.type === "error") job.reject(new Error(m.message));
+          else job.resolve(toResults(m.probs, job.crops.length));
+        }
+      });
+      worker.on("error", (error) => retire(slot, error.message));
+      worker.on("exit", (code) => retire(slot, `exited with code ${code}`));
+    }
+  }
+
+  return {
+    classify(crops) {
+      start();
+      let slot: Slot | undefined;
+      for (const s of slots) if (s.isReady && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
+      // Odd-sized crops go in-process too, where the classifier answers them with a clear error.
+      if (!slot || crops.length === 0 || crops.some((c) => c.length !== CROP_BYTES)) return o.fallback(crops);
+      const pixels = new Uint8Array(crops.length * CROP_BYTES);
+      crops.forEach((c, k) => pixels.set(c, k * CROP_BYTES));
+      const id = nextId++;
+      const target = slot;
+      return new Promise<EmotionResult[]>((resolve, reject) => {
+        target.jobs.set(id, { crops, resolve, reject });
+        target.worker.postMessage({ id, pixels } satisfies WorkerRequest, [pixels.buffer]);
+      });
+    },
+    warmUp: start,
+    get readyWorkers() {
+      return slots.filter((s) => s.isReady).length;
+    },
+    async close() {
+      isClosed = true;
+      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+    },
+  };
+}
