@@ -36,6 +36,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default=os.path.join(ROOT, "models", "emotion-mini-xception"), help="output path without extension")
     p.add_argument("--checkpoint", default=os.path.join(ROOT, "training", ".checkpoints", "last.pt"))
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    p.add_argument("--init-from", default=None, help="start from the best weights of this checkpoint with a fresh optimiser and schedule (a second, fine-tuning cycle)")
     p.add_argument("--export-only", action="store_true", help="export the best weights of --checkpoint without training")
     p.add_argument("--cache-dir", default=os.path.join(ROOT, "training", ".cache"))
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
@@ -119,6 +120,13 @@ def main(argv=None):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, epochs=a.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15)
     start_epoch, best_acc, best_epoch, best_state = 0, -1.0, 0, None
 
+    if a.init_from:
+        if not os.path.exists(a.init_from):
+            print(f"error: no checkpoint at {a.init_from}", file=sys.stderr)
+            return 2
+        init = torch.load(a.init_from, map_location=device)
+        net.load_state_dict(init["best_state"])
+        print(f"initialised from the best weights of {a.init_from} (PublicTest {init['best_acc']:.4f})", flush=True)
     if (a.resume or a.export_only) and os.path.exists(a.checkpoint):
         ck = torch.load(a.checkpoint, map_location=device)
         net.load_state_dict(ck["model"])
