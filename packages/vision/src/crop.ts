@@ -8,20 +8,10 @@ const CENTRE_SHIFT = 0.05;
 
 export const DEFAULT_QUALITY: Required<QualityOptions> = { minFaceSize: 40, minSharpness: 60, maxYaw: 50 };
 
-function greyAt(image: RawImage, x: number, y: number): number {
-  const { width: w, height: h, channels: c, data } = image;
-  const fx = Math.min(w - 1, Math.max(0, x));
-  const fy = Math.min(h - 1, Math.max(0, y));
-  const x0 = fx | 0, y0 = fy | 0;
-  const x1 = Math.min(w - 1, x0 + 1), y1 = Math.min(h - 1, y0 + 1);
-  const dx = fx - x0, dy = fy - y0;
-  const lum = (i: number) => (c === 1 ? data[i]! : 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!);
-  return (
-    lum((y0 * w + x0) * c) * (1 - dx) * (1 - dy) +
-    lum((y0 * w + x1) * c) * dx * (1 - dy) +
-    lum((y1 * w + x0) * c) * (1 - dx) * dy +
-    lum((y1 * w + x1) * c) * dx * dy
-  );
+/** BT.601 luma of pixel `p` (an index in pixels, not bytes). */
+function lumaAt(data: RawImage["data"], c: number, p: number): number {
+  const i = p * c;
+  return c === 1 ? data[i]! : 0.299 * data[i]! + 0.587 * data[i + 1]! + 0.114 * data[i + 2]!;
 }
 
 /** Variance of the 4-neighbour Laplacian: low on blurred crops. */
@@ -66,6 +56,7 @@ export function cropFace(image: RawImage, face: Face, side: number, options: Qua
   const cy = face.box.y + face.box.height / 2 + cos * size * CENTRE_SHIFT;
   const step = size / side;
   const n = Math.min(4, Math.max(1, Math.round(step)));
+  const { width: w, height: h, channels: c, data } = image;
   const pixels = new Uint8Array(side * side);
   for (let v = 0; v < side; v++) {
     for (let u = 0; u < side; u++) {
@@ -74,7 +65,15 @@ export function cropFace(image: RawImage, face: Face, side: number, options: Qua
         const ly = (v + (sv + 0.5) / n) * step - size / 2;
         for (let su = 0; su < n; su++) {
           const lx = (u + (su + 0.5) / n) * step - size / 2;
-          acc += greyAt(image, cx + lx * cos - ly * sin - 0.5, cy + lx * sin + ly * cos - 0.5);
+          // bilinear sample of the luma, clamped at the image's edges
+          const fx = Math.min(w - 1, Math.max(0, cx + lx * cos - ly * sin - 0.5));
+          const fy = Math.min(h - 1, Math.max(0, cy + lx * sin + ly * cos - 0.5));
+          const x0 = fx | 0, y0 = fy | 0;
+          const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
+          const dx = fx - x0, dy = fy - y0;
+          const r0 = y0 * w, r1 = y1 * w;
+          acc += (lumaAt(data, c, r0 + x0) * (1 - dx) + lumaAt(data, c, r0 + x1) * dx) * (1 - dy) +
+            (lumaAt(data, c, r1 + x0) * (1 - dx) + lumaAt(data, c, r1 + x1) * dx) * dy;
         }
       }
       pixels[v * side + u] = Math.round(acc / (n * n));
