@@ -45,6 +45,9 @@ export function createBatcher({ classify, maxBatch, waitMs, concurrency = 1 }: B
   function schedule() {
     if (running.size >= concurrency || queue.length === 0) return;
     if (queue.length >= maxBatch || waitMs === 0) return void run();
+    // While a batch runs, the next one grows until that ends (it then starts at once) or fills up: fewer,
+    // larger batches under load instead of one small batch per waitMs.
+    if (running.size > 0) return;
     timer ??= setTimeout(run, waitMs);
   }
 

@@ -2,7 +2,7 @@ import type { Db, ReadingInput } from "@emotion/db";
 import { AppError, type LiveReading, type Marker, type SessionStatus } from "@emotion/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { Batcher } from "./batcher";
-import { RoomState } from "./room";
+import { claimTMs, RoomState } from "./room";
 import { listenersRoom, speakersRoom, type AppServer } from "./types";
 import type { ReadingWriter } from "./writer";
 
@@ -17,7 +17,12 @@ export interface LiveHubOptions {
   maxPendingRows?: number;
 }
 
-export type NewReading = Omit<ReadingInput, "sessionId" | "participantId" | "tMs"> & { seq: number; confidence: number | null };
+export type NewReading = Omit<ReadingInput, "sessionId" | "participantId" | "tMs"> & {
+  seq: number;
+  confidence: number | null;
+  /** When the crop reached this server (default serverAt): time spent queued here is not clock skew. */
+  receivedAt?: number;
+};
 
 // Client clocks drift; beyond this the capture stamp is replaced by the server's receive time for t_ms.
 const MAX_CLOCK_SKEW_MS = 2000;
@@ -75,6 +80,7 @@ export class LiveHub {
         name: p.name,
         joinedAt: p.joinedAt.getTime(),
         hasLeft: p.leftAt !== null,
+        recentTMs: r ? [r.tMs] : [],
         latest: r ? { at: r.serverAt, quality: r.quality, dominant: r.dominant, probabilities: r.probabilities, confidence: r.probabilities && r.dominant ? r.probabilities[r.dominant] : null } : null,
       });
     }
@@ -106,9 +112,11 @@ export class LiveHub {
 
   /** Stores a reading (write-behind), updates the room and queues it for the speakers. */
   record(room: RoomState, participantId: string, r: NewReading): void {
-    const received = r.serverAt;
+    const received = r.receivedAt ?? r.serverAt;
     const capture = Math.abs(r.capturedAt - received) <= MAX_CLOCK_SKEW_MS ? r.capturedAt : received;
-    const tMs = room.startedAt ? Math.max(0, capture - room.startedAt) : 0;
+    const entry = room.listeners.get(participantId);
+    const rawTMs = room.startedAt ? Math.max(0, capture - room.startedAt) : 0;
+    const tMs = entry ? claimTMs(entry, rawTMs) : rawTMs;
     this.o.writer.push({
       sessionId: room.sessionId,
       participantId,
@@ -119,7 +127,6 @@ export class LiveHub {
       dominant: r.dominant,
       probabilities: r.probabilities,
     });
-    const entry = room.listeners.get(participantId);
     if (entry) entry.latest = { at: r.serverAt, quality: r.quality, dominant: r.dominant, probabilities: r.probabilities, confidence: r.confidence };
     const live: LiveReading = { participantId, seq: r.seq, capturedAt: r.capturedAt, serverAt: r.serverAt, quality: r.quality, dominant: r.dominant, confidence: r.confidence };
     const list = this.outbox.get(room.sessionId);

@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EmotionResult, Vision } from "@emotion/vision";
 import { sampleCrops, testVision } from "../test/fixtures";
 import { createBatcher } from "./batcher";
-import { createInferencePool, type InferencePool } from "./inference-pool";
+import { classifyInRuns, createInferencePool, inferenceWorkersFor, RUN_MAX, type InferencePool } from "./inference-pool";
 
 const errors: unknown[] = [];
 const log = { info: () => {}, warn: () => {}, error: (o: unknown) => errors.push(o) } as unknown as FastifyBaseLogger;
@@ -73,7 +73,22 @@ describe("inference worker pool", () => {
     expect(inProcess).toBe(crops.length);
   });
 
-  it("lets the batcher run one batch per worker at a time", async () => {
+  it("classifies a large batch in runs of at most RUN_MAX crops, keeping the order", async () => {
+    const runs: number[] = [];
+    const batch = Array.from({ length: 2 * RUN_MAX + 6 }, (_, i) => crops[i % crops.length]!);
+    const results = await classifyInRuns((c) => (runs.push(c.length), vision.classify(c)), batch);
+    expect(runs).toEqual([RUN_MAX, RUN_MAX, 6]);
+    expect(results.map((r) => r.dominant)).toEqual((await vision.classify(batch)).map((r) => r.dominant));
+  });
+
+  it("uses a worker per inference thread, up to 4, and none on a single core", () => {
+    expect(inferenceWorkersFor(1, 1)).toBe(0);
+    expect(inferenceWorkersFor(2, 1)).toBe(1);
+    expect(inferenceWorkersFor(4, 3)).toBe(3);
+    expect(inferenceWorkersFor(16, 15)).toBe(4);
+  });
+
+  it("lets the batcher run several batches at a time", async () => {
     let running = 0;
     let most = 0;
     const batcher = createBatcher({

@@ -110,6 +110,7 @@ function takeToken(socket: AppSocket, rateHz: number, now: number): boolean {
 }
 
 async function handleCrop(socket: AppSocket, p: Payload<"listener:crop">, deps: ListenerDeps): Promise<ReadingAck> {
+  const receivedAt = Date.now();
   const { room, participantId } = await joined(socket, deps);
   if (room.status === "ended") throw new AppError("SESSION_ENDED", "this session has ended");
   if (!takeToken(socket, deps.rateHz, Date.now())) throw new AppError("RATE_LIMITED", `send at most ${deps.rateHz} readings per second`);
@@ -139,6 +140,6 @@ async function handleCrop(socket: AppSocket, p: Payload<"listener:crop">, deps: 
   }
   // The listener may have left or the session ended while its crop was being classified; keep it anyway:
   // it was accepted, and it is acked below.
-  deps.hub.record(room, participantId, { ...reading, seq: p.seq, capturedAt: p.capturedAt, serverAt: Date.now() });
+  deps.hub.record(room, participantId, { ...reading, seq: p.seq, capturedAt: p.capturedAt, serverAt: Date.now(), receivedAt });
   return { seq: p.seq, quality: reading.quality, dominant: reading.dominant, probabilities: reading.probabilities };
 }

@@ -18,6 +18,25 @@ export interface ListenerEntry {
   state: "active" | "paused" | "camera_off";
   hasLeft: boolean;
   latest: LatestReading | null;
+  /** t_ms of this listener's last few readings on this instance (see claimTMs). */
+  recentTMs?: number[];
+}
+
+const RECENT_T_MS = 16;
+
+/**
+ * A t_ms for the listener's next reading that none of its recent readings has. (session, participant,
+ * t_ms) is the readings key and a duplicate is dropped on insert, so two readings on the same
+ * millisecond (two crops received together when a capture stamp is replaced by the receive time) would
+ * otherwise lose one; the later one moves by a millisecond instead.
+ */
+export function claimTMs(entry: ListenerEntry, tMs: number): number {
+  const recent = (entry.recentTMs ??= []);
+  let t = Math.max(0, Math.round(tMs));
+  while (recent.includes(t)) t++;
+  recent.push(t);
+  if (recent.length > RECENT_T_MS) recent.shift();
+  return t;
 }
 
 const zeros = (): Probabilities => Object.fromEntries(EMOTIONS.map((e) => [e, 0])) as Probabilities;

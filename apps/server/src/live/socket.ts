@@ -3,7 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { Server } from "socket.io";
 import { availableParallelism } from "node:os";
 import { createBatcher } from "./batcher";
-import { createInferencePool } from "./inference-pool";
+import { classifyInRuns, createInferencePool, inferenceWorkersFor } from "./inference-pool";
 import { LiveHub } from "./hub";
 import { registerListenerEvents } from "./listener.events";
 import { registerSpeakerEvents } from "./speaker.events";
@@ -27,21 +27,18 @@ export function attachLive(app: FastifyInstance): LiveHub {
   const classifyInProcess = (crops: Uint8Array[]) => {
     const vision = app.vision.current;
     if (!vision) return Promise.reject(new Error("the model is not loaded"));
-    return vision.classify(crops);
+    return classifyInRuns((run) => vision.classify(run), crops);
   };
-  // INFERENCE_THREADS cores for classification, as worker threads of one intra-op thread each (up to 4
-  // workers): on a small model that scales better than intra-op threads, which spin on a busy machine.
-  const workers = process.env.XW ? Number(process.env.XW) : Math.min(4, config.INFERENCE_THREADS, Math.max(1, availableParallelism() - 1));
+  const workers = inferenceWorkersFor(availableParallelism(), config.INFERENCE_THREADS);
   const pool = createInferencePool({
     size: workers,
-    threads: Math.max(1, Math.floor(config.INFERENCE_THREADS / workers)),
+    threads: Math.max(1, Math.floor(config.INFERENCE_THREADS / Math.max(1, workers))),
     fallback: classifyInProcess,
     expectedCard: () => app.vision.current?.card ?? null,
     log,
   });
   // Two batches in flight per worker: the next one already waits in the worker's queue when the current
-  // one finishes, so the worker never idles through a round trip to this thread (which, on a busy
-  // machine, may wait for a CPU itself).
+  // one finishes, so a worker never idles through a round trip to this thread.
   const batcher = createBatcher({ classify: (crops) => pool.classify(crops), maxBatch: config.BATCH_MAX, waitMs: config.BATCH_WAIT_MS, concurrency: Math.max(1, 2 * workers) });
   const writer = createReadingWriter({
     insert: (rows) => db.insertReadings(rows),
