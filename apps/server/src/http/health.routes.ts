@@ -7,6 +7,8 @@ export const Health = z.object({
   model: z.object({ loaded: z.boolean(), name: z.string().nullable(), accuracy: z.number().nullable(), error: z.string().nullable() }),
   detector: z.object({ loaded: z.boolean() }),
   db: z.object({ ok: z.boolean(), driver: z.enum(["pglite", "postgres"]) }),
+  /** This process's resident memory (load tests against --url read it). */
+  memory: z.object({ rssMb: z.number() }),
 });
 export type Health = z.infer<typeof Health>;
 
@@ -28,6 +30,7 @@ export const healthRoutes: FastifyPluginAsync = async (base) => {
       },
       detector: { loaded: Boolean(vision) },
       db: { ok: isDbOk, driver: app.db.driver },
+      memory: { rssMb: Math.round(process.memoryUsage.rss() / 1048576) },
     };
     return reply.status(body.status === "ok" ? 200 : 503).send(body);
   });
