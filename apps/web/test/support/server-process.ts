@@ -47,7 +47,7 @@ export async function startServer(dataDir: string, timeoutMs = 120_000): Promise
   // Always embedded PGlite in a fresh directory: the test must not touch a developer's database.
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: join(dataDir, "db"), LOG_LEVEL: "warn", PUBLIC_URL: url };
   delete env.DATABASE_URL;
-  const child = spawn(join(repoRoot, "apps/web/node_modules/.bin/tsx"), ["src/index.ts"], {
+  const child = spawn(join(repoRoot, "apps/server/node_modules/.bin/tsx"), ["src/index.ts"], {
     cwd: join(repoRoot, "apps/server"),
     env,
     stdio: ["ignore", "pipe", "pipe"],
