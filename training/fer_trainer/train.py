@@ -36,6 +36,7 @@ def parse_args(argv=None):
     p.add_argument("--out", default=os.path.join(ROOT, "models", "emotion-mini-xception"), help="output path without extension")
     p.add_argument("--checkpoint", default=os.path.join(ROOT, "training", ".checkpoints", "last.pt"))
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    p.add_argument("--swa", action="store_true", help="constant learning rate and stochastic weight averaging of every epoch's weights (use with --init-from)")
     p.add_argument("--init-from", default=None, help="start from the best weights of this checkpoint with a fresh optimiser and schedule (a second, fine-tuning cycle)")
     p.add_argument("--export-only", action="store_true", help="export the best weights of --checkpoint without training")
     p.add_argument("--cache-dir", default=os.path.join(ROOT, "training", ".cache"))
@@ -70,6 +71,21 @@ def evaluate(net, x, y, device, batch=512):
     acc = (pred == y).float().mean().item()
     recall = [(conf[i, i] / conf[i].sum()).item() if conf[i].sum() > 0 else 0.0 for i in range(7)]
     return acc, recall, conf.tolist()
+
+
+def recompute_bn(net, x, batch=512):
+    """Batch-norm statistics of averaged weights, from one pass over the (unaugmented) training images."""
+    bns = [m for m in net.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    for m in bns:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the pass
+    net.train()
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            net(normalise(x[i:i + batch]))
+    for m in bns:
+        m.momentum = 0.1
+    net.eval()
 
 
 def main(argv=None):
@@ -117,15 +133,21 @@ def main(argv=None):
         print("error: --batch-size must be even and at most the number of training rows", file=sys.stderr)
         return 2
     steps_per_epoch = len(tr) // a.batch_size
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, epochs=a.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15)
+    if a.swa:
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda _step: 1.0)
+    else:
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, epochs=a.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15)
+    swa_sum, swa_n = None, 0
     start_epoch, best_acc, best_epoch, best_state = 0, -1.0, 0, None
 
+    init_note = None
     if a.init_from:
         if not os.path.exists(a.init_from):
             print(f"error: no checkpoint at {a.init_from}", file=sys.stderr)
             return 2
         init = torch.load(a.init_from, map_location=device)
         net.load_state_dict(init["best_state"])
+        init_note = f"initialised from {os.path.basename(a.init_from)} (epoch {init['best_epoch']}, PublicTest {init['best_acc']:.4f})"
         print(f"initialised from the best weights of {a.init_from} (PublicTest {init['best_acc']:.4f})", flush=True)
     if (a.resume or a.export_only) and os.path.exists(a.checkpoint):
         ck = torch.load(a.checkpoint, map_location=device)
@@ -165,6 +187,10 @@ def main(argv=None):
             sched.step()
             total += loss.item() * len(idx)
             seen += len(idx)
+        if a.swa:
+            weights = {k: v.detach().clone().cpu().double() for k, v in net.state_dict().items() if v.dtype.is_floating_point}
+            swa_sum = weights if swa_sum is None else {k: swa_sum[k] + w for k, w in weights.items()}
+            swa_n += 1
         acc, _, _ = evaluate(net, x_va, y_va, device)
         net = net.to(memory_format=torch.channels_last)
         improved = acc > best_acc
@@ -183,6 +209,18 @@ def main(argv=None):
             print(f"early stop: no improvement for {a.patience} epochs", flush=True)
             break
 
+    swa_used = False
+    if a.swa and swa_n:
+        averaged = MiniXception()
+        state = averaged.state_dict()
+        state.update({k: (v / swa_n).float() for k, v in swa_sum.items()})
+        averaged.load_state_dict(state)
+        recompute_bn(averaged, x_tr)
+        swa_acc, _, _ = evaluate(averaged, x_va, y_va, torch.device("cpu"))
+        print(f"weight average of {swa_n} epochs: publicTest {swa_acc:.4f} (best single epoch {best_acc:.4f})", flush=True)
+        if swa_acc > best_acc:
+            best_state, best_acc, swa_used = averaged.state_dict(), swa_acc, True
+
     net = MiniXception()
     net.load_state_dict(best_state)
     net.eval()
@@ -192,7 +230,8 @@ def main(argv=None):
                       data_sha256=digest, data_path=a.csv, epochs=epoch, best_epoch=best_epoch, accuracy=acc,
                       recall=recall, confusion=conf, ferplus_weight=a.ferplus_weight if votes is not None else 0,
                       hyper={"batchSize": a.batch_size, "lr": a.lr, "weightDecay": a.weight_decay,
-                             "optimizer": "AdamW + one-cycle", "augmentation": "rotation 10deg, shift 10%, shear 0.1, zoom 10%, hflip"})
+                             "optimizer": "AdamW + one-cycle" + (f", then {swa_n} epochs averaged (SWA)" if swa_used else ""), "augmentation": "rotation 10deg, shift 10%, shear 0.1, zoom 10%, hflip",
+                             **({"initFrom": init_note} if init_note else {})})
     print(f"exported {a.out}.onnx: PublicTest accuracy {acc:.4f}, {card['parameters']} parameters, {card['macsPerFace']} MACs/face", flush=True)
     return 0
 
