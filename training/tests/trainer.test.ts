@@ -90,6 +90,15 @@ describe("fer_trainer smoke training", () => {
     expect(existsSync(join(tmp, "m2.onnx"))).toBe(true);
   });
 
+  it("fine-tunes from a checkpoint with weight averaging and records where it started", async () => {
+    const r = await train(["--init-from", checkpoint, "--swa", "--epochs", "2", "--lr", "1e-4", "--checkpoint", join(tmp, "swa.pt"), "--out", join(tmp, "m3")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("initialised from the best weights");
+    expect(r.stdout).toMatch(/weight average of 2 epochs: publicTest [\d.]+/);
+    const card = JSON.parse(readFileSync(join(tmp, "m3.card.json"), "utf8")) as { training: { initFrom?: string } };
+    expect(card.training.initFrom).toMatch(/^initialised from /);
+  });
+
   it("exits 2 with a clear message when the CSV is missing", async () => {
     const missing = join(tmp, "nope.csv.gz");
     const r = await run(python, ["-m", "fer_trainer.train", "--csv", missing, "--votes", "none", "--out", join(tmp, "x"),
