@@ -1,5 +1,5 @@
 export { createVision } from "./vision";
-export type { CreateVisionOptions, Vision } from "./vision";
+export type { CreateVisionOptions, Vision, FaceReadout } from "./vision";
 export { cropFace, laplacianVariance, estimateYaw, DEFAULT_QUALITY } from "./crop";
 export { FaceTracker } from "./tracker";
 export type { TrackerOptions } from "./tracker";

@@ -57,20 +57,17 @@ export async function analyzeVideo(vision: Vision, path: string, options: Analyz
     lastT = tMs;
     const faces = await vision.detectFaces(image, { scoreThreshold: options.scoreThreshold });
     const ids = tracker.update(tMs, faces);
-    const crops = faces.map((f) => vision.cropFace(image, f));
-    const good = crops.flatMap((c, i) => (c.quality.ok ? [i] : []));
-    const results = await vision.classify(good.map((i) => crops[i]!.pixels));
-    const resultOf = new Map(good.map((faceIndex, r) => [faceIndex, results[r]!]));
+    const readouts = await vision.readFaces(image, faces);
     const seenNow = new Set<number>();
     ids.forEach((id, i) => {
       seenNow.add(id);
       const track = tracks.get(id) ?? { readings: [], seen: 0 };
       tracks.set(id, track);
       track.seen++;
-      const res = resultOf.get(i);
+      const { quality, result: res } = readouts[i]!;
       track.readings.push({
         tMs,
-        quality: res ? "ok" : crops[i]!.quality.reason!,
+        quality: res ? "ok" : quality.reason!,
         dominant: res?.dominant ?? null,
         probabilities: res?.probabilities ?? null,
       });

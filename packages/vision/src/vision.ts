@@ -15,11 +15,19 @@ export interface CreateVisionOptions {
   quality?: QualityOptions;
 }
 
+/** One face's crop quality, and its emotions when the quality gate let it through. */
+export interface FaceReadout {
+  quality: FaceCrop["quality"];
+  result: EmotionResult | null;
+}
+
 export interface Vision {
   card: ModelCard;
   detectFaces(image: RawImage, opts?: DetectOptions): Promise<Face[]>;
   cropFace(image: RawImage, face: Face): FaceCrop;
   classify(crops: Uint8Array[]): Promise<EmotionResult[]>;
+  /** Crops, quality-gates and classifies (in one batch) the given faces of an image, in their order. */
+  readFaces(image: RawImage, faces: Face[]): Promise<FaceReadout[]>;
   analyze(image: RawImage, opts?: DetectOptions): Promise<FacePrediction[]>;
   release(): Promise<void>;
 }
@@ -90,21 +98,26 @@ export async function createVision(options: CreateVisionOptions): Promise<Vision
     return results;
   }
 
-  async function analyze(image: RawImage, opts?: DetectOptions): Promise<FacePrediction[]> {
-    const faces = await detectFaces(image, opts);
+  async function readFaces(image: RawImage, faces: Face[]): Promise<FaceReadout[]> {
     const crops = faces.map((f) => cropFace(image, f, side, options.quality));
     const good = crops.flatMap((c, i) => (c.quality.ok ? [i] : []));
     const results = await classify(good.map((i) => crops[i]!.pixels));
     const byFace = new Map(good.map((faceIndex, r) => [faceIndex, results[r]!]));
+    return crops.map((c, i) => ({ quality: c.quality, result: byFace.get(i) ?? null }));
+  }
+
+  async function analyze(image: RawImage, opts?: DetectOptions): Promise<FacePrediction[]> {
+    const faces = await detectFaces(image, opts);
+    const readouts = await readFaces(image, faces);
+    const round = (v: number) => Math.round(v * 10) / 10;
     return faces.map((f, i) => {
-      const res = byFace.get(i);
-      const round = (v: number) => Math.round(v * 10) / 10;
+      const { quality, result } = readouts[i]!;
       return {
         box: { x: round(f.box.x), y: round(f.box.y), width: round(f.box.width), height: round(f.box.height) },
         score: Math.round(f.score * 1e4) / 1e4,
-        dominant: res?.dominant ?? null,
-        probabilities: res?.probabilities ?? null,
-        quality: crops[i]!.quality,
+        dominant: result?.dominant ?? null,
+        probabilities: result?.probabilities ?? null,
+        quality,
       };
     });
   }
@@ -114,6 +127,7 @@ export async function createVision(options: CreateVisionOptions): Promise<Vision
     detectFaces,
     cropFace: (image, face) => cropFace(image, face, side, options.quality),
     classify,
+    readFaces,
     analyze,
     async release() {
       await Promise.all([classifier.release(), detector.release()]);
