@@ -11,10 +11,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .augment import random_affine
+from .augment import random_affine, random_erasing
 from .data import CLASS_NAMES, DataError, load_cached, load_ferplus_votes
 from .export import export_onnx, write_card
 from .model import MiniXception, count_parameters
+from .teacher import TeacherError, teacher_probabilities, unfold_into
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEFAULT_CSV = os.path.join(ROOT, "..", "shared", "data", "fer2013", "fer2013.csv.gz")
@@ -37,7 +38,12 @@ def parse_args(argv=None):
     p.add_argument("--checkpoint", default=os.path.join(ROOT, "training", ".checkpoints", "last.pt"))
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     p.add_argument("--swa", action="store_true", help="constant learning rate and stochastic weight averaging of every epoch's weights (use with --init-from)")
-    p.add_argument("--init-from", default=None, help="start from the best weights of this checkpoint with a fresh optimiser and schedule (a second, fine-tuning cycle)")
+    p.add_argument("--init-from", default=None, help="start from the best weights of this checkpoint (or from an exported .onnx model) with a fresh optimiser and schedule (a second, fine-tuning cycle)")
+    p.add_argument("--teacher", action="append", default=[], metavar="ONNX",
+                   help="distil from this exported model (repeat for an ensemble); its outputs on each training image and its mirror are soft targets")
+    p.add_argument("--kd-weight", type=float, default=0.5, help="share of the distillation term in the loss (0..1), with --teacher")
+    p.add_argument("--kd-temperature", type=float, default=2.0, help="softmax temperature of teacher and student in the distillation term")
+    p.add_argument("--random-erasing", type=float, default=0.0, help="probability of erasing a random rectangle of each training image")
     p.add_argument("--export-only", action="store_true", help="export the best weights of --checkpoint without training")
     p.add_argument("--cache-dir", default=os.path.join(ROOT, "training", ".cache"))
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = all cores)")
@@ -47,6 +53,13 @@ def parse_args(argv=None):
     a = p.parse_args(argv)
     if not 0 <= a.ferplus_weight <= 1:
         p.error("--ferplus-weight must be within 0..1")
+    if not 0 <= a.kd_weight <= 1 or a.kd_temperature <= 0:
+        p.error("--kd-weight must be within 0..1 and --kd-temperature positive")
+    if not 0 <= a.random_erasing <= 1:
+        p.error("--random-erasing must be within 0..1")
+    for t in a.teacher:
+        if not os.path.exists(t):
+            p.error(f"--teacher: no model at {t}")
     if a.epochs < 1 or a.batch_size < 1:
         p.error("--epochs and --batch-size must be at least 1")
     return a
@@ -123,6 +136,17 @@ def main(argv=None):
     x_tr = torch.from_numpy(images[tr]).unsqueeze(1)
     t_tr = torch.from_numpy(targets[tr])
     x_va = torch.from_numpy(images[va]).unsqueeze(1)
+    k_tr = None
+    if a.teacher:
+        t0 = time.time()
+        try:
+            k_tr = torch.from_numpy(teacher_probabilities(a.teacher, images[tr], normalise, a.kd_temperature))
+        except TeacherError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        agree = (k_tr.argmax(1).numpy() == labels[tr]).mean()
+        print(f"distilling from {len(a.teacher)} teacher(s) at T={a.kd_temperature}, weight {a.kd_weight}: "
+              f"teachers agree with {agree:.4f} of the training labels ({time.time() - t0:.0f}s)", flush=True)
     y_va = torch.from_numpy(labels[va])
 
     net = MiniXception().to(device).to(memory_format=torch.channels_last)
@@ -145,10 +169,22 @@ def main(argv=None):
         if not os.path.exists(a.init_from):
             print(f"error: no checkpoint at {a.init_from}", file=sys.stderr)
             return 2
-        init = torch.load(a.init_from, map_location=device)
-        net.load_state_dict(init["best_state"])
-        init_note = f"initialised from {os.path.basename(a.init_from)} (epoch {init['best_epoch']}, PublicTest {init['best_acc']:.4f})"
-        print(f"initialised from the best weights of {a.init_from} (PublicTest {init['best_acc']:.4f})", flush=True)
+        if a.init_from.endswith(".onnx"):
+            # an exported model: batch norm is folded in, so it is unfolded with the training images' statistics
+            try:
+                unfold_into(net, a.init_from, images[tr], normalise)
+            except TeacherError as e:
+                print(f"error: {e}", file=sys.stderr)
+                return 2
+            net = net.to(device).to(memory_format=torch.channels_last)
+            init_acc, _, _ = evaluate(net, x_va, y_va, device)
+            net = net.to(memory_format=torch.channels_last)
+            init_note = f"initialised from {os.path.basename(a.init_from)} (PublicTest {init_acc:.4f})"
+        else:
+            init = torch.load(a.init_from, map_location=device)
+            net.load_state_dict(init["best_state"])
+            init_note = f"initialised from {os.path.basename(a.init_from)} (epoch {init['best_epoch']}, PublicTest {init['best_acc']:.4f})"
+        print(init_note, flush=True)
     if (a.resume or a.export_only) and os.path.exists(a.checkpoint):
         ck = torch.load(a.checkpoint, map_location=device)
         net.load_state_dict(ck["model"])
@@ -178,9 +214,18 @@ def main(argv=None):
         for i in range(0, len(tr) - a.batch_size + 1, a.batch_size):
             idx = perm[i:i + a.batch_size]
             xb = normalise(x_tr[idx]).to(device)
-            xb = random_affine(xb).contiguous(memory_format=torch.channels_last)
+            xb = random_affine(xb)
+            if a.random_erasing:
+                xb = random_erasing(xb, a.random_erasing)
+            xb = xb.contiguous(memory_format=torch.channels_last)
             tb = t_tr[idx].to(device)
-            loss = -(tb * F.log_softmax(net(xb), 1)).sum(1).mean()
+            logits = net(xb)
+            loss = -(tb * F.log_softmax(logits, 1)).sum(1).mean()
+            if k_tr is not None:
+                T = a.kd_temperature
+                kb = k_tr[idx].to(device)
+                kd = -(kb * F.log_softmax(logits / T, 1)).sum(1).mean() * T * T
+                loss = (1 - a.kd_weight) * loss + a.kd_weight * kd
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -230,8 +275,11 @@ def main(argv=None):
                       data_sha256=digest, data_path=a.csv, epochs=epoch, best_epoch=best_epoch, accuracy=acc,
                       recall=recall, confusion=conf, ferplus_weight=a.ferplus_weight if votes is not None else 0,
                       hyper={"batchSize": a.batch_size, "lr": a.lr, "weightDecay": a.weight_decay,
-                             "optimizer": "AdamW + one-cycle" + (f", then {swa_n} epochs averaged (SWA)" if swa_used else ""), "augmentation": "rotation 10deg, shift 10%, shear 0.1, zoom 10%, hflip",
-                             **({"initFrom": init_note} if init_note else {})})
+                             "optimizer": "AdamW + one-cycle" + (f", then {swa_n} epochs averaged (SWA)" if swa_used else ""), "augmentation": "rotation 10deg, shift 10%, shear 0.1, zoom 10%, hflip"
+                             + (f", random erasing p={a.random_erasing}" if a.random_erasing else ""),
+                             **({"initFrom": init_note} if init_note else {}),
+                             **({"distillation": {"teachers": [os.path.basename(t) for t in a.teacher], "weight": a.kd_weight,
+                                                  "temperature": a.kd_temperature}} if a.teacher else {})})
     print(f"exported {a.out}.onnx: PublicTest accuracy {acc:.4f}, {card['parameters']} parameters, {card['macsPerFace']} MACs/face", flush=True)
     return 0
 
