@@ -93,10 +93,35 @@ describe("fer_trainer smoke training", () => {
   it("fine-tunes from a checkpoint with weight averaging and records where it started", async () => {
     const r = await train(["--init-from", checkpoint, "--swa", "--epochs", "2", "--lr", "1e-4", "--checkpoint", join(tmp, "swa.pt"), "--out", join(tmp, "m3")]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain("initialised from the best weights");
+    expect(r.stdout).toMatch(/initialised from ck\.pt \(epoch \d+, PublicTest [\d.]+\)/);
     expect(r.stdout).toMatch(/weight average of 2 epochs: publicTest [\d.]+/);
     const card = JSON.parse(readFileSync(join(tmp, "m3.card.json"), "utf8")) as { training: { initFrom?: string } };
     expect(card.training.initFrom).toMatch(/^initialised from /);
+  });
+
+  it("starts from an exported model and distils from it, keeping the model's accuracy at the start", async () => {
+    const exported = join(tmp, "m.onnx");
+    const r = await train(["--init-from", exported, "--teacher", exported, "--kd-weight", "0.7", "--random-erasing", "0.5",
+      "--epochs", "1", "--lr", "1e-4", "--checkpoint", join(tmp, "kd.pt"), "--out", join(tmp, "m4")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/distilling from 1 teacher\(s\) at T=2.0, weight 0.7: teachers agree with [\d.]+ of the training labels/);
+    // batch norm unfolded from the exported graph: the same predictions as the exported model
+    const start = /initialised from m\.onnx \(PublicTest ([\d.]+)\)/.exec(r.stdout);
+    expect(start, r.stdout).not.toBeNull();
+    const exportedCard = JSON.parse(readFileSync(join(tmp, "m.card.json"), "utf8")) as Card;
+    expect(Number(start?.[1])).toBeCloseTo(exportedCard.publicTest.accuracy, 4);
+    const card = JSON.parse(readFileSync(join(tmp, "m4.card.json"), "utf8")) as {
+      training: { distillation?: { teachers: string[]; weight: number; temperature: number }; augmentation: string };
+    };
+    expect(card.training.distillation).toEqual({ teachers: ["m.onnx"], weight: 0.7, temperature: 2 });
+    expect(card.training.augmentation).toContain("random erasing p=0.5");
+  });
+
+  it("rejects a teacher that does not exist, naming it", async () => {
+    const r = await train(["--teacher", join(tmp, "absent.onnx"), "--epochs", "1", "--out", join(tmp, "x")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--teacher: no model at");
+    expect(r.stderr).toContain("absent.onnx");
   });
 
   it("exits 2 with a clear message when the CSV is missing", async () => {
