@@ -1,24 +1,7 @@
-import type { Marker, SessionStatus } from "@emotion/protocol";
+import type { Marker, ReadingBucket, SessionStatus } from "@emotion/protocol";
 
-/**
- * Pre-aggregated readings of one listener in one fixed time bucket (the `reading_buckets` rollup):
- * what the report needs, without touching millions of raw readings.
- */
-export interface BucketRow {
-  participantId: string;
-  /** Bucket index: the bucket covers [bucket * bucketMs, (bucket + 1) * bucketMs) from the session start. */
-  bucket: number;
-  /** All readings, no-face beats included. */
-  readings: number;
-  /** Readings where a face was seen (classified or refused by the quality gate). */
-  faces: number;
-  /** Readings with probabilities. */
-  classified: number;
-  /** Sum of each probability over the classified readings, in EMOTIONS order. */
-  sums: number[];
-  /** Count of classified readings per dominant emotion, in EMOTIONS order. */
-  dominantCounts: number[];
-}
+/** One listener's readings in one report bucket (the rollup shape that packages/db returns). */
+export type BucketRow = ReadingBucket;
 
 export interface ReportParticipant {
   id: string;

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
-import { EMOTIONS, type Emotion, type Probabilities, type ReadingQuality } from "@emotion/protocol";
+import { EMOTIONS, type Emotion, type Probabilities, type ReadingBucket, type ReadingQuality } from "@emotion/protocol";
 import { decodeEmotion, decodeQuality, encodeEmotion, encodeQuality, fromPermille, toPermille } from "./codec";
 import type { schema } from "./schema";
 
@@ -59,16 +59,8 @@ export interface ReadingsRepository {
   streamReadings(sessionId: string, batchSize?: number): AsyncIterable<StoredReading[]>;
 }
 
-/** One participant's readings in one report bucket (see packages/analytics BucketRow). */
-export interface ReportBucket {
-  participantId: string;
-  bucket: number;
-  readings: number;
-  faces: number;
-  classified: number;
-  sums: number[];
-  dominantCounts: number[];
-}
+/** One participant's readings in one report bucket: the shape packages/analytics reads. */
+export type ReportBucket = ReadingBucket;
 
 /** Size of the reading_buckets rollup buckets. */
 export const BUCKET_MS = 5000;

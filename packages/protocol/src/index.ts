@@ -8,3 +8,4 @@ export {
 export type { Ack, ClientToServerEvents, ServerToClientEvents } from "./socket";
 export { TimelineQuery, TimelineBucket, Timeline } from "./timeline";
 export { RoomPoint, ListenerPoint, ListenerReport, KeyMoment, Cluster, SessionReport } from "./report";
+export type { ReadingBucket } from "./report";

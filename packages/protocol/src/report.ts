@@ -2,6 +2,27 @@ import { z } from "zod";
 import { Emotion, Probabilities } from "./emotions";
 import { Marker, SessionStatus } from "./sessions";
 
+/**
+ * Pre-aggregated readings of one listener in one fixed time bucket (the `reading_buckets` rollup,
+ * merged to the report's bucket size): what a report needs, without touching millions of raw readings.
+ * Written by packages/db, read by packages/analytics.
+ */
+export interface ReadingBucket {
+  participantId: string;
+  /** Bucket index: the bucket covers [bucket * bucketMs, (bucket + 1) * bucketMs) from the session start. */
+  bucket: number;
+  /** All readings, no-face beats included. */
+  readings: number;
+  /** Readings where a face was seen (classified or refused by the quality gate). */
+  faces: number;
+  /** Readings with probabilities. */
+  classified: number;
+  /** Sum of each probability (0..1 units) over the classified readings, in EMOTIONS order. */
+  sums: number[];
+  /** Count of classified readings per dominant emotion, in EMOTIONS order. */
+  dominantCounts: number[];
+}
+
 /** One time bucket of the room: mean probabilities over readings with a classified face. */
 export const RoomPoint = z.object({
   tMs: z.number(),
