@@ -1,16 +1,10 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasChromium, launchChromium } from "./support/browser";
-import { ensureBuilt } from "./support/build-app";
+import { artifacts, startApp, type AppUnderTest } from "./support/app";
+import { hasChromium } from "./support/browser";
 import { buildFakeCamera, hasFfmpeg } from "./support/fake-camera";
-import { startServer, type RunningServer } from "./support/server-process";
-
-const webRoot = resolve(fileURLToPath(import.meta.url), "../..");
-const artifacts = join(webRoot, "test/artifacts");
+import type { RunningServer } from "./support/server-process";
 const canRun = hasChromium && (await hasFfmpeg());
 const LISTENERS = 3;
 
@@ -33,24 +27,20 @@ async function joinAsListener(browser: Browser, joinUrl: string, name: string): 
 }
 
 describe.skipIf(!canRun)("live session in Chromium with a fake camera", () => {
-  let work = "";
+  let app: AppUnderTest | undefined;
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
-  let fakeCamera = "";
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), "emotion-e2e-"));
-    await mkdir(artifacts, { recursive: true });
-    await ensureBuilt();
-    fakeCamera = await buildFakeCamera(work);
-    server = await startServer(work);
-    browser = await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${fakeCamera}`]);
+    app = await startApp("e2e", async (work) => {
+      const fakeCamera = await buildFakeCamera(work);
+      return ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${fakeCamera}`];
+    });
+    ({ server, browser } = app);
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
+    await app?.close();
   }, 60_000);
 
   it("shows three listeners with emotions on the dashboard and stores their readings", async () => {

@@ -1,17 +1,12 @@
-import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { makeTwoFaceVideo } from "@emotion/vision/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hasChromium, launchChromium } from "./support/browser";
-import { ensureBuilt } from "./support/build-app";
+import { artifacts, startApp, type AppUnderTest } from "./support/app";
+import { hasChromium } from "./support/browser";
 import { hasFfmpeg } from "./support/fake-camera";
-import { startServer, type RunningServer } from "./support/server-process";
-
-const webRoot = resolve(fileURLToPath(import.meta.url), "../..");
-const artifacts = join(webRoot, "test/artifacts");
+import type { RunningServer } from "./support/server-process";
 const canRun = hasChromium && (await hasFfmpeg());
 
 interface Created {
@@ -28,23 +23,21 @@ async function download(page: Page, testId: string): Promise<{ name: string; bod
 }
 
 describe.skipIf(!canRun)("an uploaded recording in Chromium: upload page, analysis progress, report", () => {
-  let work = "";
+  let app: AppUnderTest | undefined;
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   let video = "";
 
   beforeAll(async () => {
-    work = await mkdtemp(join(tmpdir(), "emotion-report-e2e-"));
-    await mkdir(artifacts, { recursive: true });
-    await ensureBuilt();
-    [video, server] = await Promise.all([makeTwoFaceVideo(work), startServer(work)]);
-    browser = await launchChromium();
+    app = await startApp("report-e2e", async (work) => {
+      video = await makeTwoFaceVideo(work);
+      return [];
+    });
+    ({ server, browser } = app);
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (work) await rm(work, { recursive: true, force: true });
+    await app?.close();
   }, 60_000);
 
   it("uploads a two-face video through the upload page and reads its report", async () => {
