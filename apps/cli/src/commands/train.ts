@@ -13,7 +13,10 @@ export const train: Command = {
   summary: "Train the mini-Xception model (python3 -m fer_trainer.train; all arguments pass through, see --help).",
   async main(argv) {
     const python = findPython();
-    const child = spawn(python, ["-m", "fer_trainer.train", ...argv], { cwd: TRAINING_DIR, stdio: "inherit" });
+    // Relative paths in the arguments (--csv, --teacher, --out...) mean what they mean where the user
+    // typed the command: pnpm runs scripts from the repository root but keeps that folder in INIT_CWD.
+    const env = { ...process.env, PYTHONPATH: [TRAINING_DIR, process.env.PYTHONPATH].filter(Boolean).join(":") };
+    const child = spawn(python, ["-m", "fer_trainer.train", ...argv], { cwd: process.env.INIT_CWD ?? process.cwd(), env, stdio: "inherit" });
     // Ctrl-C reaches the child through the terminal's process group; wait for it to finish its checkpoint.
     const onSignal = () => {};
     process.on("SIGINT", onSignal);
