@@ -4,6 +4,10 @@ The export folds batch norm into the convolutions, so a checkpoint is not needed
 interpreter runs the graph's few operator types (Conv, Relu, MaxPool, Add, ReduceMean, Softmax)
 with torch functions. Teacher outputs are computed once per training image (the average over the
 image and its mirror, and over every teacher), then used as soft targets."""
+import hashlib
+import os
+from typing import Optional
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -70,23 +74,44 @@ class OnnxNet:
         return env[self.output]
 
 
-def teacher_probabilities(paths, images_u8: np.ndarray, normalise, temperature: float = 1.0, batch: int = 1024) -> np.ndarray:
+def teacher_probabilities(paths, images_u8: np.ndarray, normalise, temperature: float = 1.0, batch: int = 1024,
+                          cache_dir: Optional[str] = None, data_key: str = "") -> np.ndarray:
     """Mean over teachers and over (image, mirrored image) of softmax(logits / temperature).
 
-    images_u8: [N, 48, 48] uint8. Returns float32 [N, 7]."""
+    images_u8: [N, 48, 48] uint8. Returns float32 [N, 7]. With cache_dir, each teacher's log
+    probabilities are kept in an .npy named by the model's and the data's hashes (data_key), so
+    later runs with the same teachers skip the minutes of inference."""
     if temperature <= 0:
         raise TeacherError("the distillation temperature must be positive")
     out = np.zeros((len(images_u8), 7), dtype=np.float64)
-    with torch.no_grad():
-        for path in paths:
-            net = OnnxNet(path)
-            for i in range(0, len(images_u8), batch):
-                x = normalise(torch.from_numpy(images_u8[i:i + batch]).unsqueeze(1))
-                for view in (x, torch.flip(x, dims=[3])):
-                    # the graph ends in softmax: log p equals the logits up to a per-row constant
-                    logp = torch.log(net(view).clamp_min(1e-12))
-                    out[i:i + batch] += torch.softmax(logp / temperature, dim=1).double().numpy()
+    for path in paths:
+        logp = _teacher_log_probs(path, images_u8, normalise, batch, cache_dir, data_key)
+        for view in logp:
+            out += torch.softmax(torch.from_numpy(view).double() / temperature, dim=1).numpy()
     return (out / (2 * len(paths))).astype(np.float32)
+
+
+def _teacher_log_probs(path, images_u8, normalise, batch, cache_dir, data_key) -> np.ndarray:
+    """[2, N, 7] float32: log softmax of the teacher on the images and on their mirrors."""
+    cache = None
+    if cache_dir:
+        with open(path, "rb") as f:
+            model_key = hashlib.sha256(f.read()).hexdigest()[:16]
+        cache = os.path.join(cache_dir, f"teacher-{model_key}-{data_key[:16]}-{len(images_u8)}.npy")
+        if os.path.exists(cache):
+            return np.load(cache, allow_pickle=False)
+    net = OnnxNet(path)
+    logp = np.zeros((2, len(images_u8), 7), dtype=np.float32)
+    with torch.no_grad():
+        for i in range(0, len(images_u8), batch):
+            x = normalise(torch.from_numpy(images_u8[i:i + batch]).unsqueeze(1))
+            for v, view in enumerate((x, torch.flip(x, dims=[3]))):
+                # the graph ends in softmax: log p equals the logits up to a per-row constant
+                logp[v, i:i + batch] = torch.log(net(view).clamp_min(1e-12)).numpy()
+    if cache:
+        os.makedirs(cache_dir, exist_ok=True)
+        np.save(cache, logp)
+    return logp
 
 
 def unfold_into(net: torch.nn.Module, path: str, images_u8: np.ndarray, normalise, batch: int = 1024) -> None:

@@ -140,7 +140,8 @@ def main(argv=None):
     if a.teacher:
         t0 = time.time()
         try:
-            k_tr = torch.from_numpy(teacher_probabilities(a.teacher, images[tr], normalise, a.kd_temperature))
+            k_tr = torch.from_numpy(teacher_probabilities(a.teacher, images[tr], normalise, a.kd_temperature,
+                                                           cache_dir=a.cache_dir, data_key=digest))
         except TeacherError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
