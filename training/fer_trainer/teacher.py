@@ -4,13 +4,14 @@ The export folds batch norm into the convolutions, so a checkpoint is not needed
 interpreter runs the graph's few operator types (Conv, Relu, MaxPool, Add, ReduceMean, Softmax)
 with torch functions. Teacher outputs are computed once per training image (the average over the
 image and its mirror, and over every teacher), then used as soft targets."""
-import hashlib
 import os
 from typing import Optional
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from .data import sha256_of
 
 
 class TeacherError(Exception):
@@ -95,9 +96,7 @@ def _teacher_log_probs(path, images_u8, normalise, batch, cache_dir, data_key) -
     """[2, N, 7] float32: log softmax of the teacher on the images and on their mirrors."""
     cache = None
     if cache_dir:
-        with open(path, "rb") as f:
-            model_key = hashlib.sha256(f.read()).hexdigest()[:16]
-        cache = os.path.join(cache_dir, f"teacher-{model_key}-{data_key[:16]}-{len(images_u8)}.npy")
+        cache = os.path.join(cache_dir, f"teacher-{sha256_of(path)[:16]}-{data_key[:16]}-{len(images_u8)}.npy")
         if os.path.exists(cache):
             return np.load(cache, allow_pickle=False)
     net = OnnxNet(path)
@@ -110,7 +109,9 @@ def _teacher_log_probs(path, images_u8, normalise, batch, cache_dir, data_key) -
                 logp[v, i:i + batch] = torch.log(net(view).clamp_min(1e-12)).numpy()
     if cache:
         os.makedirs(cache_dir, exist_ok=True)
-        np.save(cache, logp)
+        tmp = cache[:-4] + ".tmp.npy"  # a run killed mid-write leaves no truncated cache behind
+        np.save(tmp, logp)
+        os.replace(tmp, cache)
     return logp
 
 
