@@ -95,8 +95,29 @@ describe("fer_trainer smoke training", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/initialised from ck\.pt \(epoch \d+, PublicTest [\d.]+\)/);
     expect(r.stdout).toMatch(/weight average of 2 epochs: publicTest [\d.]+/);
-    const card = JSON.parse(readFileSync(join(tmp, "m3.card.json"), "utf8")) as { training: { initFrom?: string } };
+    const card = JSON.parse(readFileSync(join(tmp, "m3.card.json"), "utf8")) as {
+      training: { initFrom?: string; bestEpoch: number | null; weightAverage?: string; optimizer: string };
+    };
     expect(card.training.initFrom).toMatch(/^initialised from /);
+    expect(card.training.optimizer).toMatch(/^AdamW, constant learning rate/);
+    // the card names what was exported: the average of all epochs (no best single epoch), or one epoch
+    if (/then 2 epochs averaged/.test(card.training.optimizer)) {
+      expect(card.training.bestEpoch).toBeNull();
+      expect(card.training.weightAverage).toBe("all 2 epochs");
+    } else {
+      expect(card.training.bestEpoch).toBeGreaterThanOrEqual(1);
+      expect(card.training.weightAverage).toBeUndefined();
+    }
+  });
+
+  it("resumes a weight-averaging run with its running average", async () => {
+    const ck = join(tmp, "swa-resume.pt");
+    const first = await train(["--init-from", checkpoint, "--swa", "--epochs", "1", "--lr", "1e-4", "--checkpoint", ck, "--out", join(tmp, "m6")]);
+    expect(first.code, first.stderr).toBe(0);
+    const resumed = await train(["--init-from", checkpoint, "--swa", "--resume", "--epochs", "2", "--lr", "1e-4", "--checkpoint", ck, "--out", join(tmp, "m6")]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/resumed from .* after epoch 1/);
+    expect(resumed.stdout).toMatch(/weight average of 2 epochs: publicTest [\d.]+/);
   });
 
   it("starts from an exported model and distils from it, keeping the model's accuracy at the start", async () => {
@@ -111,10 +132,27 @@ describe("fer_trainer smoke training", () => {
     const exportedCard = JSON.parse(readFileSync(join(tmp, "m.card.json"), "utf8")) as Card;
     expect(Number(start?.[1])).toBeCloseTo(exportedCard.publicTest.accuracy, 4);
     const card = JSON.parse(readFileSync(join(tmp, "m4.card.json"), "utf8")) as {
-      training: { distillation?: { teachers: string[]; weight: number; temperature: number }; augmentation: string };
+      training: { distillation?: { teachers: string[]; weight: number; temperature: number; teacherView: string }; augmentation: string };
     };
-    expect(card.training.distillation).toEqual({ teachers: ["m.onnx"], weight: 0.7, temperature: 2 });
+    expect(card.training.distillation).toEqual({ teachers: ["m.onnx"], weight: 0.7, temperature: 2, teacherView: "fixed" });
     expect(card.training.augmentation).toContain("random erasing p=0.5");
+  });
+
+  it("distils with the teacher looking at each augmented view, and records it", async () => {
+    const exported = join(tmp, "m.onnx");
+    const r = await train(["--init-from", exported, "--teacher", exported, "--teacher", exported, "--teacher-view", "augmented",
+      "--epochs", "1", "--lr", "1e-4", "--checkpoint", join(tmp, "kd-aug.pt"), "--out", join(tmp, "m5")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("distilling from 2 teacher(s) at T=2.0, weight 0.5, on each augmented view and its mirror");
+    expect(r.stdout).toMatch(/epoch 1\/1 loss [\d.]+ publicTest/);
+    const card = JSON.parse(readFileSync(join(tmp, "m5.card.json"), "utf8")) as { training: { distillation?: { teacherView: string } } };
+    expect(card.training.distillation?.teacherView).toBe("augmented");
+  });
+
+  it("rejects an unknown --teacher-view", async () => {
+    const r = await train(["--teacher-view", "sideways", "--epochs", "1", "--out", join(tmp, "x")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--teacher-view");
   });
 
   it("rejects a teacher that does not exist, naming it", async () => {
