@@ -202,12 +202,10 @@ def main(argv=None):
         ck = torch.load(a.checkpoint, map_location=device)
         net.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
-        if a.swa:
-            sched.load_state_dict(ck["scheduler"])
-        else:
-            # keep this run's schedule length: a resume may extend --epochs beyond the checkpoint's run
-            phases = sched._schedule_phases
-            sched.load_state_dict(ck["scheduler"])
+        # one-cycle keeps this run's schedule length: a resume may extend --epochs beyond the checkpoint's run
+        phases = sched._schedule_phases if isinstance(sched, torch.optim.lr_scheduler.OneCycleLR) else None
+        sched.load_state_dict(ck["scheduler"])
+        if phases is not None:
             sched.total_steps, sched._schedule_phases = a.epochs * steps_per_epoch, phases
         start_epoch, best_acc, best_epoch, best_state = ck["epoch"], ck["best_acc"], ck["best_epoch"], ck["best_state"]
         if a.swa:  # the running weight average goes on where it stopped
