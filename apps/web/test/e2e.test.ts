@@ -82,12 +82,16 @@ describe.skipIf(!canRun)("live session in Chromium with a fake camera", () => {
     const emotions = await dashboard.locator('[data-testid="listener-tile"]').evaluateAll((tiles) => tiles.map((t) => t.getAttribute("data-emotion")));
     expect(emotions.every((e) => ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"].includes(e ?? ""))).toBe(true);
 
-    // Readings are stored: the API counts them per listener.
-    const response = await fetch(`${url}/api/sessions/${encodeURIComponent(sessionId)}`, { headers: { Authorization: `Bearer ${token}` } });
-    expect(response.status).toBe(200);
-    const detail = (await response.json()) as SessionDetailBody;
-    expect(detail.listeners).toHaveLength(LISTENERS);
-    for (const listener of detail.listeners) expect(listener.readings).toBeGreaterThan(0);
+    // Readings are stored: the API counts them per listener. The server writes readings behind, once a
+    // second (apps/server/src/live/socket.ts), so a listener acked a moment ago may not be counted yet.
+    const storedCounts = async () => {
+      const response = await fetch(`${url}/api/sessions/${encodeURIComponent(sessionId)}`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(response.status).toBe(200);
+      const detail = (await response.json()) as SessionDetailBody;
+      expect(detail.listeners).toHaveLength(LISTENERS);
+      return detail.listeners.map((listener) => listener.readings);
+    };
+    await expect.poll(async () => Math.min(...(await storedCounts())), { timeout: 5000, interval: 250 }).toBeGreaterThan(0);
 
     // A marker shows on the timeline; let a few mood snapshots accumulate before the screenshots.
     await dashboard.getByTestId("marker-label").fill("Slide 2");
