@@ -6,7 +6,7 @@ import { createDb, type Db } from "@emotion/db";
 import type { Vision } from "@emotion/vision";
 import { loadVision } from "@emotion/vision/node";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { env as processEnv, type Env } from "./env";
+import { embeddedDbDir, env as processEnv, type Env } from "./env";
 import { installErrorHandler } from "./http/errors";
 import { healthRoutes } from "./http/health.routes";
 import { predictRoutes } from "./http/predict.routes";
@@ -57,7 +57,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   useZodSchemas(app);
   installErrorHandler(app, { maxUploadBytes: config.MAX_UPLOAD_BYTES });
 
-  const db = givenDb ?? (await createDb({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : config.DATA_DIR }));
+  const db = givenDb ?? (await createDb({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : embeddedDbDir(config.DATA_DIR) }));
   if (!givenDb) app.addHook("onClose", () => db.close());
   app.decorate("db", db);
   if (db.migrationsApplied.length) app.log.info({ migrations: db.migrationsApplied }, "database migrated");

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { describeZodError } from "@emotion/protocol";
@@ -15,7 +16,7 @@ export const Env = z
     HOST: z.string().min(1).default("0.0.0.0"),
     /** postgres:// URL; when absent the server uses embedded PGlite under DATA_DIR. */
     DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
-    /** Embedded database and upload scratch space (default: data/ at the repository root). */
+    /** Embedded database (DATA_DIR/pglite) and upload scratch space (DATA_DIR/uploads); default: data/ at the repository root. */
     DATA_DIR: z.string().min(1).optional(),
     /** Where `pnpm start` was run from (pnpm sets it); relative paths resolve against it. */
     INIT_CWD: z.string().optional(),
@@ -54,3 +55,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 
 /** The process environment, parsed once. */
 export const env: Env = parseEnv(process.env);
+
+/**
+ * Where the embedded database lives: DATA_DIR/pglite, so that other folders under DATA_DIR (uploads)
+ * never end up inside it. A database made before this layout sits in DATA_DIR itself and is kept there.
+ */
+export function embeddedDbDir(dataDir: string): string {
+  return existsSync(join(dataDir, "PG_VERSION")) ? dataDir : join(dataDir, "pglite");
+}

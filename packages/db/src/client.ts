@@ -56,7 +56,16 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Db> {
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const client = new PGlite(options.dataDir);
-  await client.waitReady;
+  try {
+    await client.waitReady;
+  } catch (e) {
+    // PGlite reports a failed start only as "Program terminated with exit(1)"; name the folder and the usual cause.
+    const why = e instanceof Error ? e.message : String((e as { message?: unknown })?.message ?? e);
+    throw new Error(
+      `cannot open the embedded database (PGlite) in ${options.dataDir ?? "memory"}: ${why}. ` +
+        "The folder must be empty or hold a database made by PGlite; move other files out of it, or point DATA_DIR or DATABASE_URL elsewhere.",
+    );
+  }
   const db = drizzlePglite({ client, schema }) as unknown as Database;
   const applied = migrate
     ? await applyMigrations((fn) =>

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -132,6 +132,18 @@ describe("db on PGlite with a data directory", () => {
       expect(second.migrationsApplied).toEqual([]);
       expect((await second.getSession(s!.id))?.title).toBe("Kept");
       await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names the folder and the cause when PGlite cannot start in it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "emotion-db-"));
+    try {
+      mkdirSync(join(dir, "uploads")); // a folder that is neither empty nor a database
+      await expect(createDb({ dataDir: dir })).rejects.toThrow(
+        new RegExp(`cannot open the embedded database \\(PGlite\\) in ${dir}: .*move other files out of it`),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

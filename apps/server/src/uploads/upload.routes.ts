@@ -46,8 +46,7 @@ declare module "fastify" {
 export const uploadRoutes: FastifyPluginAsync = async (base) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const maxBytes = app.config.MAX_VIDEO_BYTES;
-  const dir = resolve(app.config.DATA_DIR, "uploads");
-  await mkdir(dir, { recursive: true });
+  const dir = resolve(app.config.DATA_DIR, "uploads"); // made on the first upload
   const jobs = new UploadJobs({
     db: app.db,
     vision: () => app.vision.current,
@@ -77,6 +76,7 @@ export const uploadRoutes: FastifyPluginAsync = async (base) => {
     const file = await request.file();
     if (!file) throw new AppError("BAD_REQUEST", 'the multipart field "video" is missing');
     if (file.fieldname !== "video") throw new AppError("BAD_REQUEST", `expected the file in the multipart field "video", got "${file.fieldname}"`);
+    await mkdir(dir, { recursive: true });
     const path = join(dir, `${randomUUID()}.upload`);
     try {
       await pipeline(file.file, createWriteStream(path));
