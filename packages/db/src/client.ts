@@ -60,7 +60,7 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Db> {
     await client.waitReady;
   } catch (e) {
     // PGlite reports a failed start only as "Program terminated with exit(1)"; name the folder and the usual cause.
-    const why = e instanceof Error ? e.message : String((e as { message?: unknown })?.message ?? e);
+    const why = String((e as { message?: unknown } | null)?.message ?? e); // an Error, or emscripten's ExitStatus
     throw new Error(
       `cannot open the embedded database (PGlite) in ${options.dataDir ?? "memory"}: ${why}. ` +
         "The folder must be empty or hold a database made by PGlite; move other files out of it, or point DATA_DIR or DATABASE_URL elsewhere.",
