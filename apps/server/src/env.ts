@@ -38,6 +38,20 @@ export const Env = z
     BATCH_WAIT_MS: int(0).max(1000).default(8),
     /** ONNX Runtime intra-op threads; default leaves one core to the event loop. */
     INFERENCE_THREADS: int(1).default(Math.max(1, availableParallelism() - 1)),
+    /** Longest an inference worker may take for one batch before the batch is classified on the main thread. */
+    INFERENCE_JOB_TIMEOUT_MS: int(100).max(120_000).default(10_000),
+    /** Group commit: readings are written at least this often, and acked to the listener only once stored. */
+    COMMIT_INTERVAL_MS: int(5).max(2000).default(200),
+    /** Readings accepted but not yet stored (e.g. during a database outage); beyond it crops get NOT_READY. */
+    MAX_PENDING_READINGS: int(100).max(5_000_000).default(100_000),
+    /** On SIGTERM/SIGINT: how long to keep trying to store what was accepted before exiting non-zero. */
+    SHUTDOWN_TIMEOUT_MS: int(0).max(600_000).default(15_000),
+    /** Listeners (live participants) one session admits. */
+    MAX_LISTENERS_PER_SESSION: int(1).max(100_000).default(1000),
+    /** Concurrent Socket.IO connections from one IP (a venue behind one NAT shares an IP: keep it generous). */
+    MAX_SOCKETS_PER_IP: int(1).max(1_000_000).default(500),
+    /** Failed join attempts (unknown code) one IP may make per minute before joins are refused for a while. */
+    MAX_FAILED_JOINS_PER_MINUTE: int(1).max(100_000).default(20),
   })
   .transform(({ INIT_CWD, ...e }) => ({
     ...e,
@@ -46,9 +60,13 @@ export const Env = z
   }));
 export type Env = z.infer<typeof Env>;
 
-/** Parses an environment; throws one readable line naming each bad variable. */
+/**
+ * Parses an environment; throws one readable line naming each bad variable. An empty value means
+ * "not set" (`.env` files and compose files often leave `DATABASE_URL=`).
+ */
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const result = Env.safeParse(source);
+  const given = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const result = Env.safeParse(given);
   if (!result.success) throw new Error(`invalid environment: ${describeZodError(result.error)}`);
   return result.data;
 }
