@@ -58,7 +58,6 @@ export async function createVision(options: CreateVisionOptions): Promise<Vision
     openSession(o, options.emotionModel, sessionOptions),
     openSession(o, options.detectorModel, sessionOptions),
   ]);
-  const detectorInput = new Float32Array(DETECTOR_SIDE * DETECTOR_SIDE * 3);
   const detInName = detector.inputNames[0]!;
   const [scores16, scores8, boxes16, boxes8] = detector.outputNames as [string, string, string, string];
   const clsIn = classifier.inputNames[0]!;
@@ -67,6 +66,9 @@ export async function createVision(options: CreateVisionOptions): Promise<Vision
 
   async function detectFaces(image: RawImage, opts?: DetectOptions): Promise<Face[]> {
     if (image.width < 1 || image.height < 1) return [];
+    // One input buffer per call: ONNX Runtime reads it while the run is in flight, and a buffer
+    // shared between runs let a concurrent call overwrite another's image (answers swapped).
+    const detectorInput = new Float32Array(DETECTOR_SIDE * DETECTOR_SIDE * 3);
     const lb = letterboxInput(image, detectorInput);
     const input = new o.Tensor("float32", detectorInput, [1, DETECTOR_SIDE, DETECTOR_SIDE, 3]);
     const out = await detector.run({ [detInName]: input });
