@@ -20,31 +20,33 @@ function runAtOnce<T>(calls: Array<() => Promise<T>>): Promise<T[]> {
   return Promise.all(calls.map((call) => call()));
 }
 
+/** Runs `call` on each item, one after another: the reference answers. */
+async function runOneByOne<I, T>(items: I[], call: (item: I) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (const item of items) out.push(await call(item));
+  return out;
+}
+
 describe("concurrent calls on one Vision", () => {
   it("give every detectFaces call the faces of its own image", async () => {
-    const alone = [];
-    for (const image of images) alone.push(await vision.detectFaces(image));
+    const alone = await runOneByOne(images, (image) => vision.detectFaces(image));
     const order = Array.from({ length: 42 }, (_, k) => k % images.length);
     const together = await runAtOnce(order.map((i) => () => vision.detectFaces(images[i]!)));
     together.forEach((faces, k) => expect(faces, `call ${k} (image ${order[k]})`).toEqual(alone[order[k]!]));
   }, 120_000);
 
   it("give every analyze call the faces and emotions of its own image", async () => {
-    const alone = [];
-    for (const image of images) alone.push(await vision.analyze(image));
+    const alone = await runOneByOne(images, (image) => vision.analyze(image));
     const order = Array.from({ length: 28 }, (_, k) => (k * 3) % images.length);
     const together = await runAtOnce(order.map((i) => () => vision.analyze(images[i]!)));
     together.forEach((faces, k) => expect(faces, `call ${k} (image ${order[k]})`).toEqual(alone[order[k]!]));
   }, 120_000);
 
   it("give every classify call the emotions of its own crops", async () => {
-    const crops = [];
-    for (const image of images) {
-      const faces = await vision.detectFaces(image);
-      crops.push(faces.map((f) => vision.cropFace(image, f).pixels));
-    }
-    const alone = [];
-    for (const c of crops) alone.push(await vision.classify(c));
+    const crops = await runOneByOne(images, async (image) =>
+      (await vision.detectFaces(image)).map((f) => vision.cropFace(image, f).pixels),
+    );
+    const alone = await runOneByOne(crops, (c) => vision.classify(c));
     const order = Array.from({ length: 42 }, (_, k) => k % crops.length);
     const together = await runAtOnce(order.map((i) => () => vision.classify(crops[i]!)));
     together.forEach((r, k) => expect(r, `call ${k} (image ${order[k]})`).toEqual(alone[order[k]!]));
