@@ -7,5 +7,6 @@ export {
 } from "./socket";
 export type { Ack, ClientToServerEvents, ServerToClientEvents } from "./socket";
 export { TimelineQuery, TimelineBucket, Timeline } from "./timeline";
+export { UPLOAD_STATUSES, UPLOAD_INTERRUPTED, UploadStatus, UploadPublicView, UploadProgress, UploadView, isUploadFinished } from "./uploads";
 export { RoomPoint, ListenerPoint, ListenerReport, KeyMoment, Cluster, SessionReport } from "./report";
 export type { ReadingBucket } from "./report";

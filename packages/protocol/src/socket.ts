@@ -2,6 +2,7 @@ import { z } from "zod";
 import { Emotion, Probabilities, ReadingQuality } from "./emotions";
 import type { ErrorBody } from "./errors";
 import { Marker, Presence, SessionStatus } from "./sessions";
+import type { UploadProgress } from "./uploads";
 
 /** Side of a grey face crop in pixels (the model's input); a crop is CROP_SIDE*CROP_SIDE bytes. */
 export const CROP_SIDE = 48;
@@ -140,7 +141,7 @@ export interface ServerToClientEvents {
   "session:marker": (marker: Marker) => void;
   "session:status": (status: { status: SessionStatus }) => void;
   "session:config": (config: { rateHz: number }) => void;
-  "upload:progress": (p: { uploadId: string; status: string; progress: number; faces: number; error: string | null }) => void;
+  "upload:progress": (p: UploadProgress) => void;
 }
 
 /** Zod schema of each client event's payload, for the server's one registration helper. */
