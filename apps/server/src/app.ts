@@ -10,9 +10,9 @@ import { embeddedDbDir, env as processEnv, type Env } from "./env";
 import { installErrorHandler } from "./http/errors";
 import { healthRoutes } from "./http/health.routes";
 import { predictRoutes } from "./http/predict.routes";
-import { sessionRoutes } from "./http/session.routes";
 import { webRoutes } from "./http/web.routes";
 import { reportRoutes } from "./report/report.routes";
+import { sessionRoutes } from "./sessions/session.routes";
 import { uploadRoutes } from "./uploads/upload.routes";
 import { useZodSchemas, zodToOpenApi } from "./http/zod";
 import type { LiveHub } from "./live/hub";
@@ -54,6 +54,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     trustProxy: true,
   });
   app.decorate("config", config);
+  app.decorateRequest("speakerSession", null);
   useZodSchemas(app);
   installErrorHandler(app, { maxUploadBytes: config.MAX_UPLOAD_BYTES });
 

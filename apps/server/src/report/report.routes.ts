@@ -1,9 +1,9 @@
 import { Readable } from "node:stream";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import { ErrorBody, SessionReport } from "@emotion/protocol";
 import { renderReportPdf } from "@emotion/analytics/pdf";
-import { authorizeSpeaker, bearerOf } from "../sessions";
+import { requireSpeaker, speakerSessionOf } from "../sessions/require-speaker";
 import type { ZodTypeProvider } from "../http/zod";
 import { readingsCsv } from "./csv";
 import { loadReport } from "./report.service";
@@ -20,19 +20,19 @@ function fileName(title: string, ext: string): string {
 /** Issue 4 §2: the report as JSON and PDF, and every reading as CSV (speaker token required). */
 export const reportRoutes: FastifyPluginAsync = async (base) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
-  const speaker = (request: FastifyRequest, id: string) => authorizeSpeaker(app.db, id, bearerOf(request.headers.authorization));
+  app.addHook("onRequest", requireSpeaker());
 
   app.get("/api/sessions/:id/report", {
     schema: { tags: ["reports"], summary: "Everything the report view shows", params: SessionParams, security: auth, response: { 200: SessionReport, ...errors } },
   }, async (request) => {
-    const session = await speaker(request, request.params.id);
+    const session = speakerSessionOf(request);
     return loadReport(app.db, session.id);
   });
 
   app.get("/api/sessions/:id/report.pdf", {
     schema: { tags: ["reports"], summary: "A printable report with the charts", params: SessionParams, security: auth, produces: ["application/pdf"] },
   }, async (request, reply) => {
-    const session = await speaker(request, request.params.id);
+    const session = speakerSessionOf(request);
     const pdf = await renderReportPdf(await loadReport(app.db, session.id));
     return reply
       .header("content-type", "application/pdf")
@@ -48,7 +48,7 @@ export const reportRoutes: FastifyPluginAsync = async (base) => {
       params: SessionParams, security: auth, produces: ["text/csv"],
     },
   }, async (request, reply) => {
-    const session = await speaker(request, request.params.id);
+    const session = speakerSessionOf(request);
     const names = new Map((await app.db.listParticipants(session.id)).map((p) => [p.id, p.name]));
     return reply
       .header("content-type", "text/csv; charset=utf-8")

@@ -1,32 +1,6 @@
-import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import type { Db, ParticipantRow, SessionDetailRows, SessionRow } from "@emotion/db";
 import { AppError, type CreatedSession, type Marker, type SessionDetail } from "@emotion/protocol";
-
-// No 0/O, 1/I/L: codes are read aloud and typed from slides.
-const CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-const CODE_LENGTH = 6;
-
-export function generateCode(): string {
-  return Array.from({ length: CODE_LENGTH }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join("");
-}
-
-/** A bearer secret; only its hash is stored. */
-export function generateToken(): string {
-  return randomBytes(24).toString("base64url");
-}
-
-export function hashToken(token: string): string {
-  return createHash("sha256").update(token).digest("hex");
-}
-
-export function isTokenValid(token: string, hash: string): boolean {
-  const a = Buffer.from(hashToken(token), "hex");
-  const b = Buffer.from(hash, "hex");
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Codes are shown upper-case; accept any case from people typing them. */
-export const normaliseCode = (code: string) => code.trim().toUpperCase();
+import { generateCode, generateToken, hashToken, isTokenValid } from "./tokens";
 
 export const joinUrlOf = (publicUrl: string, code: string) => `${publicUrl}/join/${code}`;
 
@@ -55,11 +29,6 @@ export async function authorizeSpeaker(db: Db, sessionId: string, token: string 
   if (!session) throw new AppError("NOT_FOUND", `no session ${sessionId}`);
   if (!isTokenValid(token, session.speakerTokenHash)) throw new AppError("FORBIDDEN", "the speaker token does not match this session");
   return session;
-}
-
-export function bearerOf(header: string | undefined): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  return match?.[1] ?? null;
 }
 
 export const toMarker = (m: { id: string; label: string; tMs: number }): Marker => ({ id: m.id, label: m.label, tMs: m.tMs });
