@@ -41,6 +41,9 @@ export interface BuildAppOptions extends Partial<Env> {
   logger?: FastifyServerOptions["logger"];
 }
 
+/** Fastify's types lack the hop count its runtime accepts: a hop count becomes proxy-addr's trust function. */
+const trustProxyOf = (trust: Env["TRUST_PROXY"]) => (typeof trust === "number" ? (_address: string, hop: number) => hop < trust : trust);
+
 export const DEFAULT_WEB_DIST = fileURLToPath(new URL("../../web/dist", import.meta.url));
 
 /** Builds the whole server (HTTP API, docs, web app, sockets) without listening. Options override the environment. */
@@ -51,7 +54,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     logger: logger ?? { level: config.LOG_LEVEL },
     genReqId: () => randomUUID(),
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    trustProxy: trustProxyOf(config.TRUST_PROXY),
   });
   app.decorate("config", config);
   app.decorateRequest("speakerSession", null);

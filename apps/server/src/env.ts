@@ -3,11 +3,15 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { describeZodError } from "@emotion/protocol";
 
 export const REPO_DATA_DIR = fileURLToPath(new URL("../../../data", import.meta.url));
 
 const int = (min: number) => z.coerce.number().int().min(min);
+
+const PROXY_ADDRESS = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F]*[.:][0-9a-fA-F.:]*(\/\d{1,3})?)$/;
+const isTrustProxy = (v: string) => /^(true|false|\d{1,2})$/.test(v) || v.split(",").every((a) => PROXY_ADDRESS.test(a.trim()));
+const toTrustProxy = (v: string): boolean | number | string[] =>
+  v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v.split(",").map((a) => a.trim());
 
 export const Env = z
   .object({
@@ -15,13 +19,13 @@ export const Env = z
     PORT: int(0).max(65535).default(3000),
     HOST: z.string().min(1).default("0.0.0.0"),
     /** postgres:// URL; when absent the server uses embedded PGlite under DATA_DIR. */
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "expected a postgres:// or postgresql:// URL (leave it empty for the embedded database)" }).optional(),
     /** Embedded database (DATA_DIR/pglite) and upload scratch space (DATA_DIR/uploads); default: data/ at the repository root. */
     DATA_DIR: z.string().min(1).optional(),
     /** Where `pnpm start` was run from (pnpm sets it); relative paths resolve against it. */
     INIT_CWD: z.string().optional(),
     /** Base of the links handed out (join and dashboard); default: the request's own origin. */
-    PUBLIC_URL: z.url().optional(),
+    PUBLIC_URL: z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL such as https://talks.example.com" }).optional(),
     /** Built web app to serve (default apps/web/dist). */
     WEB_DIST: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -52,6 +56,18 @@ export const Env = z
     MAX_SOCKETS_PER_IP: int(1).max(1_000_000).default(500),
     /** Failed join attempts (unknown code) one IP may make per minute before joins are refused for a while. */
     MAX_FAILED_JOINS_PER_MINUTE: int(1).max(100_000).default(20),
+    /** REST requests per IP per minute, answered 429 RATE_LIMITED beyond: sessions created, images predicted, recordings uploaded. */
+    MAX_SESSIONS_PER_MINUTE: int(1).max(1_000_000).default(60),
+    MAX_PREDICTS_PER_MINUTE: int(1).max(1_000_000).default(600),
+    MAX_UPLOADS_PER_MINUTE: int(1).max(1_000_000).default(20),
+    /** Images the image API decodes and analyses at once (each may hold MAX_IMAGE_PIXELS × 3 bytes), and how many more may wait; beyond, 503. */
+    MAX_CONCURRENT_DECODES: int(1).max(256).default(4),
+    MAX_QUEUED_DECODES: int(0).max(10_000).default(32),
+    /**
+     * Which X-Forwarded-* headers to believe: false (default: the server is reached directly, so a
+     * client cannot pick its own IP for the per-IP limits), true, a hop count, or proxy addresses/CIDRs.
+     */
+    TRUST_PROXY: z.string().default("false").refine(isTrustProxy, { error: "expected true, false, a hop count, or proxy addresses/CIDRs separated by commas" }).transform(toTrustProxy),
   })
   .transform(({ INIT_CWD, ...e }) => ({
     ...e,
@@ -67,8 +83,41 @@ export type Env = z.infer<typeof Env>;
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const given = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ""));
   const result = Env.safeParse(given);
-  if (!result.success) throw new Error(`invalid environment: ${describeZodError(result.error)}`);
+  if (!result.success) throw new Error(`invalid environment: ${result.error.issues.map((i) => describeIssue(i, given)).join("; ")}`);
   return result.data;
+}
+
+/** "PORT: expected an integer 0..65535, got 'abc'": the variable, the form it needs, what it holds. */
+function describeIssue(issue: z.core.$ZodIssue, given: Record<string, string | undefined>): string {
+  const name = String(issue.path[0] ?? "environment");
+  const field = (Env.in.shape as Record<string, z.ZodType | undefined>)[name];
+  const expected = (field && expectedOf(field)) ?? issue.message;
+  const value = given[name];
+  return value === undefined ? `${name}: ${expected}` : `${name}: ${expected}, got '${shownValue(value)}'`;
+}
+
+/** The form a variable's schema accepts, read from the schema itself (so a new variable needs no message); null for free text. */
+function expectedOf(schema: z.ZodType): string | null {
+  if (schema instanceof z.ZodDefault || schema instanceof z.ZodOptional) return expectedOf(schema.unwrap() as z.ZodType);
+  if (schema instanceof z.ZodPipe) return expectedOf(schema.in as z.ZodType);
+  if (schema instanceof z.ZodEnum) return `expected one of ${schema.options.join(", ")}`;
+  if (schema instanceof z.ZodNumber) {
+    const kind = schema.isInt ? "an integer" : "a number";
+    const min = schema.minValue ?? -Infinity;
+    const max = schema.maxValue ?? Infinity;
+    const unbounded = (n: number) => !Number.isFinite(n) || Math.abs(n) >= Number.MAX_SAFE_INTEGER;
+    if (unbounded(min) && unbounded(max)) return `expected ${kind}`;
+    if (unbounded(max)) return `expected ${kind} >= ${min}`;
+    if (unbounded(min)) return `expected ${kind} <= ${max}`;
+    return `expected ${kind} ${min}..${max}`;
+  }
+  return null;
+}
+
+/** A value as an error may show it: credentials in a URL are hidden, long values cut. */
+function shownValue(value: string): string {
+  const hidden = value.replace(/\/\/[^/@\s]*@/, "//***@");
+  return hidden.length > 80 ? `${hidden.slice(0, 77)}...` : hidden;
 }
 
 /** The process environment, parsed once. */
