@@ -7,6 +7,11 @@ export interface TrackerOptions {
   maxShift?: number;
   /** Largest size ratio between matched boxes (default 1.6). */
   maxScale?: number;
+  /**
+   * Most tracks open at once (default 256). Opening one more closes the one seen longest ago, so a
+   * video of many short-lived faces costs bounded memory and matching time.
+   */
+  maxTracks?: number;
 }
 
 interface Track {
@@ -20,56 +25,92 @@ interface Track {
 
 /**
  * Gives faces stable identities across sampled video frames: greedy matching on centre distance
- * (relative to face size) and size ratio against every track seen within `maxGapMs`.
+ * (relative to face size) and size ratio against every open track. A track is closed once it has not
+ * been seen for `maxGapMs` (its id is never given again); `takeClosed()` hands over the closed ids.
  */
 export class FaceTracker {
   private tracks: Track[] = [];
+  private closed: number[] = [];
   private nextId = 1;
   private readonly maxGapMs: number;
   private readonly maxShift: number;
   private readonly maxScale: number;
+  private readonly maxTracks: number;
 
   constructor(options: TrackerOptions = {}) {
     this.maxGapMs = options.maxGapMs ?? 4000;
     this.maxShift = options.maxShift ?? 0.8;
     this.maxScale = options.maxScale ?? 1.6;
+    this.maxTracks = Math.max(1, options.maxTracks ?? 256);
   }
 
   /** Assigns a track id (1, 2, ...) to each face of the frame at `tMs`, in the order given. */
   update(tMs: number, faces: Array<Pick<Face, "box">>): number[] {
-    const live = this.tracks.filter((t) => tMs - t.lastMs <= this.maxGapMs);
+    this.closeWhere((t) => tMs - t.lastMs > this.maxGapMs);
+    const boxes = faces.map((f) => ({ cx: f.box.x + f.box.width / 2, cy: f.box.y + f.box.height / 2, size: Math.max(f.box.width, f.box.height) }));
     const pairs: Array<{ cost: number; face: number; track: Track }> = [];
-    faces.forEach((f, i) => {
-      const cx = f.box.x + f.box.width / 2, cy = f.box.y + f.box.height / 2, size = Math.max(f.box.width, f.box.height);
-      for (const t of live) {
+    boxes.forEach(({ cx, cy, size }, i) => {
+      for (const t of this.tracks) {
         const shift = Math.hypot(cx - t.cx, cy - t.cy) / Math.max(size, t.size);
         const scale = Math.max(size, t.size) / Math.max(1e-6, Math.min(size, t.size));
         if (shift <= this.maxShift && scale <= this.maxScale) pairs.push({ cost: shift + (scale - 1) * 0.5, face: i, track: t });
       }
     });
     pairs.sort((a, b) => a.cost - b.cost);
-    const ids = new Array<number>(faces.length).fill(0);
+    const matched = new Array<Track | null>(faces.length).fill(null);
     const taken = new Set<Track>();
     for (const p of pairs) {
-      if (ids[p.face] || taken.has(p.track)) continue;
-      ids[p.face] = p.track.id;
+      if (matched[p.face] || taken.has(p.track)) continue;
+      matched[p.face] = p.track;
       taken.add(p.track);
     }
-    faces.forEach((f, i) => {
-      const cx = f.box.x + f.box.width / 2, cy = f.box.y + f.box.height / 2, size = Math.max(f.box.width, f.box.height);
-      let t = this.tracks.find((x) => x.id === ids[i]);
+    return boxes.map((box, i) => {
+      let t = matched[i];
       if (!t) {
-        t = { id: this.nextId++, lastMs: tMs, cx, cy, size, seen: 0 };
+        if (this.tracks.length >= this.maxTracks) this.evictOldest(taken);
+        t = { id: this.nextId++, lastMs: tMs, ...box, seen: 0 };
         this.tracks.push(t);
-        ids[i] = t.id;
+        taken.add(t);
       }
-      Object.assign(t, { lastMs: tMs, cx, cy, size, seen: t.seen + 1 });
+      Object.assign(t, { lastMs: tMs, ...box, seen: t.seen + 1 });
+      return t.id;
     });
-    return ids;
   }
 
-  /** Every track so far with how many frames it was seen in. */
+  /** Ids of the tracks closed since the last call, oldest first. */
+  takeClosed(): number[] {
+    return this.closed.splice(0);
+  }
+
+  /** Closes every open track (end of the video) and returns the ids closed since the last takeClosed. */
+  closeAll(): number[] {
+    this.closeWhere(() => true);
+    return this.takeClosed();
+  }
+
+  /** The open tracks with how many frames each was seen in. */
   summary(): Array<{ id: number; frames: number }> {
     return this.tracks.map((t) => ({ id: t.id, frames: t.seen }));
+  }
+
+  /** Tracks opened so far (open and closed). */
+  get opened(): number {
+    return this.nextId - 1;
+  }
+
+  private closeWhere(isDone: (t: Track) => boolean): void {
+    const keep: Track[] = [];
+    for (const t of this.tracks) {
+      if (isDone(t)) this.closed.push(t.id);
+      else keep.push(t);
+    }
+    this.tracks = keep;
+  }
+
+  /** At the cap: the track seen longest ago (not one used in this frame) makes room. */
+  private evictOldest(inUse: Set<Track>): void {
+    let oldest: Track | null = null;
+    for (const t of this.tracks) if (!inUse.has(t) && (!oldest || t.lastMs < oldest.lastMs)) oldest = t;
+    if (oldest) this.closeWhere((t) => t === oldest);
   }
 }

@@ -4,18 +4,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadVision } from "./node";
-import { analyzeVideo } from "./video-analysis";
+import { analyzeVideo, trackVideo, type FaceReadings } from "./video-analysis";
 import { resolveFfmpeg } from "./ffmpeg";
 import type { Vision } from "./vision";
-import { makeTwoFaceVideo } from "../test/video-fixture";
+import { makeJumpingFacesVideo, makeTwoFaceVideo } from "../test/video-fixture";
 
 let vision: Vision;
 let dir: string;
 let video: string;
+let jumping: string;
 beforeAll(async () => {
   vision = await loadVision({ threads: 1 });
   dir = mkdtempSync(join(tmpdir(), "video-analysis-"));
-  video = await makeTwoFaceVideo(dir);
+  [video, jumping] = await Promise.all([makeTwoFaceVideo(dir), makeJumpingFacesVideo(dir, { seconds: 20 })]);
 }, 60_000);
 afterAll(() => vision?.release());
 
@@ -51,9 +52,53 @@ describe("analyzeVideo", () => {
     await expect(analyzeVideo(vision, empty)).rejects.toMatchObject({ code: "VALIDATION_FAILED", message: "no face was found in the video" });
   });
 
-  it("stops when aborted", async () => {
+  it("stops when aborted, before reading another frame", async () => {
     const ac = new AbortController();
-    const run = analyzeVideo(vision, video, { fps: 2, signal: ac.signal, onProgress: () => ac.abort() });
-    await expect(run).rejects.toBeTruthy();
+    let analysed = 0;
+    const run = analyzeVideo(vision, video, { fps: 2, signal: ac.signal, onProgress: () => (analysed++, ac.abort()) });
+    await expect(run).rejects.toMatchObject({ name: "AbortError" });
+    // the video has 16 sampled frames; the one in flight when aborted is the last one analysed
+    expect(analysed).toBe(1);
   });
+});
+
+describe("trackVideo", () => {
+  it("streams only what was seen, in bounded batches, for a video of many short-lived faces", async () => {
+    const batches: FaceReadings[][] = [];
+    const result = await trackVideo(vision, jumping, { fps: 2, batchSize: 20, tracker: { maxTracks: 6 }, onReadings: (b) => void batches.push(b) });
+    expect(result.frames).toBe(40);
+    const all = batches.flat();
+    const stored = all.reduce((n, f) => n + f.readings.length, 0);
+    // three faces on screen in every frame: at most 3 sightings per frame, and never a no_face row
+    expect(stored).toBe(result.readings);
+    expect(stored).toBeLessThanOrEqual(3 * result.frames);
+    expect(stored).toBeGreaterThan(2 * result.frames);
+    expect(all.every((f) => f.readings.every((r) => r.quality !== "no_face"))).toBe(true);
+    // every jump ends a sighting: many faces, each with exactly the readings of the frames it was seen in
+    expect(result.faces.length).toBeGreaterThan(6);
+    for (const face of result.faces) {
+      const times = all.filter((f) => f.faceId === face.id).flatMap((f) => f.readings.map((r) => r.tMs));
+      expect(times).toHaveLength(face.framesSeen);
+      expect(times).toEqual([...times].sort((x, y) => x - y));
+    }
+    // a batch is handed over once it reaches batchSize: at most batchSize - 1 + one frame's faces (and a confirmation)
+    for (const b of batches) expect(b.reduce((n, f) => n + f.readings.length, 0)).toBeLessThanOrEqual(20 - 1 + 3 * 2);
+    expect(batches.length).toBeGreaterThan(3);
+  }, 60_000);
+
+  it("waits for the store before reading on", async () => {
+    let storing = false;
+    let overlapped = false;
+    await trackVideo(vision, jumping, {
+      fps: 1,
+      batchSize: 5,
+      onProgress: () => (overlapped ||= storing),
+      onReadings: async () => {
+        storing = true;
+        await new Promise((r) => setTimeout(r, 20));
+        storing = false;
+      },
+    });
+    expect(overlapped).toBe(false);
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
-export { probeVideo, readFrames, parseProbe, scaledSize } from "./video";
+export { probeVideo, readFrames, parseProbe, scaledSize, VideoError } from "./video";
 export type { VideoInfo, VideoFrame, ReadFramesOptions } from "./video";
 export { resolveFfmpeg } from "./ffmpeg";
-export { analyzeVideo } from "./video-analysis";
-export type { AnalyzeVideoOptions, VideoAnalysis, TrackedFace, TrackedReading } from "./video-analysis";
+export { analyzeVideo, trackVideo } from "./video-analysis";
+export type { AnalyzeVideoOptions, VideoAnalysis, TrackedFace, TrackedReading, TrackVideoOptions, VideoTracking, FaceSummary, FaceReadings } from "./video-analysis";

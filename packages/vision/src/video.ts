@@ -27,12 +27,24 @@ export interface VideoFrame {
   image: RawImage;
 }
 
+/**
+ * A video that cannot be read: `message` is a plain sentence people may see; `detail` names the file
+ * and carries ffmpeg's own words, for the log only (server paths and tool output never reach users).
+ */
+export class VideoError extends AppError {
+  readonly detail: string;
+  constructor(code: ConstructorParameters<typeof AppError>[0], message: string, detail: string) {
+    super(code, message);
+    this.detail = detail;
+  }
+}
+
 function runFfmpeg(ffmpeg: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(ffmpeg, args, { stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    child.on("error", (e) => reject(new AppError("INTERNAL", `cannot run ffmpeg (${ffmpeg}): ${e.message}`)));
+    child.on("error", (e) => reject(new VideoError("INTERNAL", "the video decoder could not be started", `cannot run ffmpeg (${ffmpeg}): ${e.message}`)));
     child.on("close", (code) => resolve({ code, stderr }));
   });
 }
@@ -50,13 +62,13 @@ export function parseProbe(banner: string): VideoInfo | null {
   return { durationS, width, height };
 }
 
-/** Duration and size of a video, from `ffmpeg -i`. Throws AppError UNSUPPORTED_MEDIA_TYPE when it has no video stream. */
+/** Duration and size of a video, from `ffmpeg -i`. Throws VideoError UNSUPPORTED_MEDIA_TYPE when it has no video stream. */
 export async function probeVideo(path: string, ffmpegPath = resolveFfmpeg()): Promise<VideoInfo> {
   const { stderr } = await runFfmpeg(ffmpegPath, ["-hide_banner", "-nostdin", "-i", path]);
   const info = parseProbe(stderr);
   if (!info) {
     const reason = stderr.trim().split("\n").pop() ?? "no output";
-    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${path} has no video stream ffmpeg can read (${reason})`);
+    throw new VideoError("UNSUPPORTED_MEDIA_TYPE", "the file has no video stream that can be read", `${path} has no video stream ffmpeg can read (${reason})`);
   }
   return info;
 }
@@ -70,7 +82,8 @@ export function scaledSize(width: number, height: number, maxWidth: number): { w
 
 /**
  * Decodes a video with ffmpeg into RGB frames sampled at `fps`, as an async iterator.
- * Breaking out of the loop (or aborting) stops ffmpeg; a failed decode throws AppError CORRUPT_IMAGE.
+ * Breaking out of the loop (or aborting) stops ffmpeg; aborting throws the signal's reason (an
+ * AbortError), a failed decode throws VideoError CORRUPT_IMAGE.
  */
 export async function* readFrames(path: string, options: ReadFramesOptions = {}): AsyncGenerator<VideoFrame> {
   const fps = options.fps ?? 2;
@@ -109,8 +122,8 @@ export async function* readFrames(path: string, options: ReadFramesOptions = {})
     }
     const code = await exited;
     finished = true;
-    if (options.signal?.aborted) throw new AppError("INTERNAL", `decoding ${path} was aborted`);
-    if (code !== 0) throw new AppError("CORRUPT_IMAGE", `ffmpeg could not decode ${path}: ${stderr.trim() || `exit code ${code}`}`);
+    options.signal?.throwIfAborted();
+    if (code !== 0) throw new VideoError("CORRUPT_IMAGE", "the recording could not be decoded", `ffmpeg could not decode ${path}: ${stderr.trim() || `exit code ${code}`}`);
   } finally {
     if (!finished) child.kill("SIGKILL");
   }

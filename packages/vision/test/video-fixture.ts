@@ -40,3 +40,67 @@ export async function makeTwoFaceVideo(dir: string): Promise<string> {
   await done;
   return out;
 }
+
+export interface JumpingFacesOptions {
+  /** Length of the video (default 20). */
+  seconds?: number;
+  /** Faces on screen at once, at most 3 (default 3). */
+  faces?: number;
+  /** Every face moves to another place this often (default 0.5 s). */
+  jumpEveryS?: number;
+  /** Frame rate of the written video (default 4). */
+  fps?: number;
+  seed?: number;
+  /** File name inside dir (default jumping-faces-<seconds>s.mp4). */
+  name?: string;
+}
+
+const GRID = { cols: 4, rows: 3, cell: 160, tile: 140 };
+
+/**
+ * Writes a 640x480 mp4 in which `faces` real face photographs jump, every `jumpEveryS`, to random
+ * distinct cells of a 4x3 grid. Neighbouring cells are further apart than the tracker matches, so
+ * every jump ends a sighting: the video makes many short-lived tracks (the worst case for tracking
+ * memory and stored rows). Deterministic for a seed.
+ */
+export async function makeJumpingFacesVideo(dir: string, options: JumpingFacesOptions = {}): Promise<string> {
+  const { seconds = 20, faces = 3, jumpEveryS = 0.5, fps = 4, seed = 7 } = options;
+  const a = await faceTile(3, { left: 480, top: 250, width: 450, height: 450 });
+  const b = await faceTile(1, { left: 720, top: 320, width: 430, height: 430 });
+  const c = await sharp(a).flop().toBuffer();
+  const tiles = await Promise.all([a, b, c].slice(0, Math.min(3, faces)).map((t) => sharp(t).resize(GRID.tile, GRID.tile).toBuffer()));
+  let state = seed >>> 0;
+  const random = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const cells = GRID.cols * GRID.rows;
+  const pick = () => {
+    const chosen: number[] = [];
+    while (chosen.length < tiles.length) {
+      const cell = Math.floor(random() * cells);
+      if (!chosen.includes(cell)) chosen.push(cell);
+    }
+    return chosen;
+  };
+  const frameOf = (chosen: number[]) =>
+    sharp({ create: { width: 640, height: 480, channels: 3, background: "#6b7280" } })
+      .composite(chosen.map((cell, i) => ({
+        input: tiles[i]!,
+        left: (cell % GRID.cols) * GRID.cell + (GRID.cell - GRID.tile) / 2,
+        top: Math.floor(cell / GRID.cols) * GRID.cell + (GRID.cell - GRID.tile) / 2,
+      })))
+      .removeAlpha().raw().toBuffer();
+  const out = join(dir, options.name ?? `jumping-faces-${seconds}s.mp4`);
+  const ff = spawn(resolveFfmpeg(), ["-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "640x480", "-r", String(fps), "-i", "pipe:0",
+    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-g", String(fps * 10), out], { stdio: ["pipe", "ignore", "pipe"] });
+  let stderr = "";
+  ff.stderr.on("data", (d) => (stderr += d));
+  const done = new Promise<void>((resolve, reject) => ff.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg failed: ${stderr}`)))));
+  const framesPerJump = Math.max(1, Math.round(jumpEveryS * fps));
+  let current: Buffer = Buffer.alloc(0);
+  for (let i = 0; i < Math.round(seconds * fps); i++) {
+    if (i % framesPerJump === 0) current = await frameOf(pick());
+    if (!ff.stdin.write(current)) await new Promise((r) => ff.stdin.once("drain", r));
+  }
+  ff.stdin.end();
+  await done;
+  return out;
+}
