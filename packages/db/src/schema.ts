@@ -1,4 +1,5 @@
 import { bigint, index, integer, pgTable, primaryKey, real, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { UPLOAD_STATUSES } from "@emotion/protocol";
 
 // Mirrors migrations/*.sql (the SQL files are the source of truth; this gives Drizzle its types).
 
@@ -27,6 +28,8 @@ export const participants = pgTable(
     joinedAt: tsz("joined_at").notNull().defaultNow(),
     leftAt: tsz("left_at"),
     readingsCount: integer("readings_count").notNull().default(0),
+    /** The upload whose analysis found this face (migration 0004); null for live listeners. */
+    uploadId: uuid("upload_id"),
   },
   (t) => [index("participants_session_idx").on(t.sessionId, t.joinedAt)],
 );
@@ -69,13 +72,15 @@ export const uploads = pgTable(
   {
     id: uuid("id").primaryKey().defaultRandom(),
     sessionId: uuid("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
-    status: text("status", { enum: ["queued", "processing", "done", "failed", "cancelled"] }).notNull().default("queued"),
+    status: text("status", { enum: UPLOAD_STATUSES }).notNull().default("queued"),
     progress: real("progress").notNull().default(0),
     faces: integer("faces").notNull().default(0),
     error: text("error"),
     fileName: text("file_name").notNull(),
     bytes: bigint("bytes", { mode: "number" }).notNull(),
     durationS: real("duration_s"),
+    /** The server analysing it (migration 0004). */
+    worker: text("worker"),
     createdAt: tsz("created_at").notNull().defaultNow(),
     updatedAt: tsz("updated_at").notNull().defaultNow(),
   },

@@ -1,8 +1,8 @@
-import { desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { ReadingInput } from "./readings";
 import type { Repository } from "./repository";
-import { schema, uploads } from "./schema";
+import { participants, readings, schema, uploads } from "./schema";
 
 type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -10,13 +10,29 @@ export type UploadRow = typeof uploads.$inferSelect;
 export type UploadStatus = UploadRow["status"];
 
 export interface UploadsRepository {
-  createUpload(input: { sessionId: string; fileName: string; bytes: number }): Promise<UploadRow>;
+  createUpload(input: { sessionId: string; fileName: string; bytes: number; worker?: string | null }): Promise<UploadRow>;
   getUpload(id: string): Promise<UploadRow | null>;
   listUploads(sessionId: string): Promise<UploadRow[]>;
   updateUpload(id: string, patch: Partial<Pick<UploadRow, "status" | "progress" | "faces" | "error" | "durationS">>): Promise<UploadRow | null>;
+  /** A participant (kind "upload") for a face an upload's analysis found, linked to the upload. */
+  addUploadParticipant(input: { uploadId: string; sessionId: string; name: string }): Promise<string>;
+  /**
+   * Removes what an upload stored (its participants, their readings and rollup rows), one short
+   * statement per participant so the live path is never held up by one long delete. Returns the count
+   * of participants removed.
+   */
+  deleteUploadResults(uploadId: string): Promise<number>;
+  /**
+   * Queued or processing uploads that no running server is analysing: those of `worker` (this server,
+   * just started), those without a worker, and those whose server has not refreshed them for `staleMs`.
+   */
+  listInterruptedUploads(worker: string, staleMs: number): Promise<UploadRow[]>;
+  /** Marks `worker`'s unfinished uploads as still held (see listInterruptedUploads). */
+  touchUploads(worker: string): Promise<void>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const unfinished = () => inArray(uploads.status, ["queued", "processing"]);
 
 export function createUploadsRepository(db: Database): UploadsRepository {
   return {
@@ -38,6 +54,27 @@ export function createUploadsRepository(db: Database): UploadsRepository {
       const [row] = await db.update(uploads).set({ ...patch, updatedAt: sql`now()` }).where(eq(uploads.id, id)).returning();
       return row ?? null;
     },
+    async addUploadParticipant({ uploadId, sessionId, name }) {
+      const [row] = await db.insert(participants).values({ sessionId, name, kind: "upload", tokenHash: "-", uploadId }).returning({ id: participants.id });
+      return row!.id;
+    },
+    async deleteUploadResults(uploadId) {
+      if (!UUID.test(uploadId)) return 0;
+      const list = await db.select({ id: participants.id, sessionId: participants.sessionId }).from(participants).where(eq(participants.uploadId, uploadId));
+      for (const p of list) {
+        await db.delete(readings).where(and(eq(readings.sessionId, p.sessionId), eq(readings.participantId, p.id)));
+        await db.execute(sql`DELETE FROM reading_buckets WHERE session_id = ${p.sessionId} AND participant_id = ${p.id}`);
+        await db.delete(participants).where(eq(participants.id, p.id));
+      }
+      return list.length;
+    },
+    async listInterruptedUploads(worker, staleMs) {
+      const stale = sql`now() - ${`${Math.max(0, Math.round(staleMs))} milliseconds`}::interval`;
+      return db.select().from(uploads).where(and(unfinished(), or(eq(uploads.worker, worker), isNull(uploads.worker), lt(uploads.updatedAt, stale))));
+    },
+    async touchUploads(worker) {
+      await db.update(uploads).set({ updatedAt: sql`now()` }).where(and(unfinished(), eq(uploads.worker, worker)));
+    },
   };
 }
 
@@ -50,6 +87,7 @@ export interface TrackedFaceInput {
 /**
  * Stores each tracked face as an "upload" participant with its readings (times are the video's).
  * Call it inside `db.transaction` so a recording is stored whole or not at all. Returns the participant ids.
+ * (The server's upload analysis streams instead: addUploadParticipant + insertReadings per batch.)
  */
 export async function storeTrackedFaces(tx: Repository, sessionId: string, faces: TrackedFaceInput[], at = Date.now()): Promise<string[]> {
   const ids: string[] = [];
