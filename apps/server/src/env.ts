@@ -35,6 +35,10 @@ export const Env = z
     MAX_VIDEO_BYTES: int(1024).default(500 * 1024 * 1024),
     /** Frames sampled per second of an uploaded recording. */
     UPLOAD_FPS: z.coerce.number().min(0.2).max(30).default(2),
+    /** Recordings waiting for analysis (not counting the one analysed); beyond it uploads get 429. */
+    MAX_QUEUED_UPLOADS: int(1).max(10_000).default(20),
+    /** Disk space for recordings waiting in DATA_DIR/uploads; an upload that does not fit gets 507. */
+    UPLOAD_DISK_QUOTA_BYTES: int(1024).default(10 * 1024 * 1024 * 1024),
     /** ONNX Runtime execution providers in order of preference, e.g. "cuda,cpu" on a GPU host. */
     INFERENCE_PROVIDERS: z.string().optional().transform((v) => v?.split(",").map((p) => p.trim()).filter(Boolean)),
     READING_RATE_HZ: z.coerce.number().min(0.2).max(30).default(4),
