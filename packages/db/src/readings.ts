@@ -18,9 +18,14 @@ export interface ReadingInput {
   quality: ReadingQuality;
   dominant: Emotion | null;
   probabilities: Probabilities | null;
+  /**
+   * The listener's crop counter: with participantId and capturedAt it identifies a crop, so a crop sent
+   * twice is stored once. Absent for recordings.
+   */
+  seq?: number | null;
 }
 
-export type StoredReading = ReadingInput;
+export type StoredReading = Omit<ReadingInput, "seq">;
 
 /** Room averages over one time bucket. */
 export interface RoomBucket {
@@ -78,6 +83,7 @@ const literal = (values: ReadonlyArray<string | number | null>) => `{${values.ma
 function checkRow(r: ReadingInput): void {
   if (!UUID.test(r.sessionId) || !UUID.test(r.participantId)) throw new TypeError("reading ids must be UUIDs");
   if (!Number.isFinite(r.capturedAt) || !Number.isFinite(r.serverAt)) throw new TypeError("reading times must be finite");
+  if (r.seq != null && !(Number.isInteger(r.seq) && r.seq >= 0 && r.seq <= MAX_T)) throw new TypeError("reading seq must be an integer in 0..2147483647");
 }
 
 interface RawReading {
@@ -133,12 +139,13 @@ export function createReadingsRepository(_db: Database, rows: RawRows): Readings
             ${col((r) => r.capturedAt)}::float8[], ${col((r) => r.serverAt)}::float8[], ${col(tMs)}::int[],
             ${probs[0]}::smallint[], ${probs[1]}::smallint[], ${probs[2]}::smallint[], ${probs[3]}::smallint[],
             ${probs[4]}::smallint[], ${probs[5]}::smallint[], ${probs[6]}::smallint[],
-            ${col((r) => encodeEmotion(r.dominant))}::smallint[], ${col((r) => encodeQuality(r.quality))}::smallint[]
-          ) AS u(s, p, c, sv, t, a, d, f, h, sa, su, n, dom, q)
+            ${col((r) => encodeEmotion(r.dominant))}::smallint[], ${col((r) => encodeQuality(r.quality))}::smallint[],
+            ${col((r) => r.seq ?? null)}::int[]
+          ) AS u(s, p, c, sv, t, a, d, f, h, sa, su, n, dom, q, sq)
         ), ins AS (
           INSERT INTO readings (session_id, participant_id, captured_at, server_at, t_ms,
-            p_angry, p_disgust, p_fear, p_happy, p_sad, p_surprise, p_neutral, dominant, quality)
-          SELECT s, p, to_timestamp(c / 1000.0), to_timestamp(sv / 1000.0), t, a, d, f, h, sa, su, n, dom, q FROM u
+            p_angry, p_disgust, p_fear, p_happy, p_sad, p_surprise, p_neutral, dominant, quality, seq)
+          SELECT s, p, to_timestamp(c / 1000.0), to_timestamp(sv / 1000.0), t, a, d, f, h, sa, su, n, dom, q, sq FROM u
           ON CONFLICT DO NOTHING
           RETURNING *
         ), rolled AS (

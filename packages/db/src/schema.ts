@@ -1,4 +1,5 @@
-import { bigint, index, integer, pgTable, primaryKey, real, smallint, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, index, integer, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { UPLOAD_STATUSES } from "@emotion/protocol";
 
 // Mirrors migrations/*.sql (the SQL files are the source of truth; this gives Drizzle its types).
@@ -51,8 +52,14 @@ export const readings = pgTable(
     pNeutral: smallint("p_neutral"),
     dominant: smallint("dominant"),
     quality: smallint("quality").notNull(),
+    /** The listener's crop counter (null for recordings and rows from before migration 0003). */
+    seq: integer("seq"),
   },
-  (t) => [primaryKey({ columns: [t.sessionId, t.participantId, t.tMs] }), index("readings_session_t_idx").on(t.sessionId, t.tMs)],
+  (t) => [
+    primaryKey({ columns: [t.sessionId, t.participantId, t.tMs] }),
+    index("readings_session_t_idx").on(t.sessionId, t.tMs),
+    uniqueIndex("readings_seq_idx").on(t.participantId, t.seq, t.capturedAt).where(sql`seq IS NOT NULL`),
+  ],
 );
 
 export const markers = pgTable(

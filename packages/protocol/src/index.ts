@@ -2,7 +2,7 @@ export { EMOTIONS, EMOTION_COLORS, Emotion, Probabilities, QualityIssue, Reading
 export { ErrorCode, ErrorBody, AppError, describeZodError } from "./errors";
 export { SessionStatus, CreateSessionBody, CreatedSession, Presence, ListenerSummary, Marker, SessionDetail, JoinInfo, MarkerBody, Reading } from "./sessions";
 export {
-  CROP_SIDE, MAX_FRAME_BYTES, ListenerJoin, ListenerJoined, ListenerCrop, ReadingAck, ListenerState, SpeakerJoin, SpeakerMarker,
+  CROP_SIDE, MAX_FRAME_BYTES, MAX_SEQ, MAX_CLOCK_DISTANCE_MS, ListenerJoin, ListenerJoined, ListenerCrop, ReadingAck, ListenerState, SpeakerJoin, SpeakerMarker,
   Empty, ListenerTile, RoomMood, LiveReading, clientEventSchemas,
 } from "./socket";
 export type { Ack, ClientToServerEvents, ServerToClientEvents } from "./socket";
@@ -10,3 +10,5 @@ export { TimelineQuery, TimelineBucket, Timeline } from "./timeline";
 export { UPLOAD_STATUSES, UPLOAD_INTERRUPTED, UploadStatus, UploadPublicView, UploadProgress, UploadView, isUploadFinished } from "./uploads";
 export { RoomPoint, ListenerPoint, ListenerReport, KeyMoment, Cluster, SessionReport } from "./report";
 export type { ReadingBucket } from "./report";
+export { CropOutbox } from "./outbox";
+export type { CropOutboxOptions, CropOutboxStats } from "./outbox";

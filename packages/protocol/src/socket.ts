@@ -18,8 +18,8 @@ export const ListenerJoin = z.object({
   code: z.string().trim().min(4).max(16),
   name: z.string().trim().max(60).optional(),
   /** Present when resuming after a reconnect. */
-  participantId: z.string().optional(),
-  participantToken: z.string().optional(),
+  participantId: z.string().max(64).optional(),
+  participantToken: z.string().max(256).optional(),
 });
 export type ListenerJoin = z.infer<typeof ListenerJoin>;
 
@@ -35,28 +35,48 @@ export const ListenerJoined = z.object({
 });
 export type ListenerJoined = z.infer<typeof ListenerJoined>;
 
+/** Largest `seq` (a Postgres integer): a listener sending 30 crops/s for two years stays below it. */
+export const MAX_SEQ = 2_147_483_647;
+/**
+ * How far a client's clock stamp (capturedAt, sentAt) may lie from the server's clock. Clients drift and
+ * re-send what was queued during an outage, but a stamp a day away is a bug or an attack, and one far
+ * outside Postgres's timestamp range would poison every batch it is stored with.
+ */
+export const MAX_CLOCK_DISTANCE_MS = 24 * 3600_000;
+
+/** A client clock stamp, epoch ms, within MAX_CLOCK_DISTANCE_MS of the clock of whoever parses it. */
+const ClientStamp = z
+  .number()
+  .finite()
+  .refine((t) => Math.abs(t - Date.now()) <= MAX_CLOCK_DISTANCE_MS, {
+    message: `must be epoch milliseconds within ${MAX_CLOCK_DISTANCE_MS / 3600_000} h of the server's clock`,
+  });
+
+const CropBase = {
+  v: z.literal(1),
+  /** The listener's own counter; a re-send of the same crop keeps its seq and capturedAt (the dedupe key). */
+  seq: z.number().int().min(0).max(MAX_SEQ),
+  capturedAt: ClientStamp,
+  /** When this copy was sent (client clock): lets the server place a crop re-sent after an outage at its capture time. */
+  sentAt: ClientStamp.optional(),
+};
+
 /** A face crop (grey, CROP_SIDE², uint8) or a no-face beat, stamped with its capture time. */
 export const ListenerCrop = z.discriminatedUnion("kind", [
   z.object({
-    v: z.literal(1),
+    ...CropBase,
     kind: z.literal("face"),
-    seq: z.number().int().nonnegative(),
-    capturedAt: z.number().positive(),
     crop: Binary.refine((b) => b.byteLength === CROP_SIDE * CROP_SIDE, `crop must be ${CROP_SIDE * CROP_SIDE} bytes`),
   }),
   z.object({
-    v: z.literal(1),
+    ...CropBase,
     kind: z.literal("no_face"),
-    seq: z.number().int().nonnegative(),
-    capturedAt: z.number().positive(),
     /** Set when a face was seen but the browser's quality gate refused it. */
     reason: z.enum(["too_small", "too_blurred", "turned_away"]).optional(),
   }),
   z.object({
-    v: z.literal(1),
+    ...CropBase,
     kind: z.literal("frame"),
-    seq: z.number().int().nonnegative(),
-    capturedAt: z.number().positive(),
     /** Fallback when the browser cannot run the detector: a small JPEG the server detects in. */
     jpeg: Binary.refine((b) => b.byteLength <= MAX_FRAME_BYTES, `jpeg must be at most ${MAX_FRAME_BYTES} bytes`),
   }),
@@ -74,7 +94,7 @@ export type ReadingAck = z.infer<typeof ReadingAck>;
 export const ListenerState = z.object({ v: z.literal(1), state: z.enum(["active", "paused", "camera_off"]) });
 export type ListenerState = z.infer<typeof ListenerState>;
 
-export const SpeakerJoin = z.object({ v: z.literal(1), sessionId: z.string(), speakerToken: z.string() });
+export const SpeakerJoin = z.object({ v: z.literal(1), sessionId: z.string().max(64), speakerToken: z.string().max(256) });
 export type SpeakerJoin = z.infer<typeof SpeakerJoin>;
 
 export const SpeakerMarker = z.object({ v: z.literal(1), label: z.string().trim().min(1).max(100) });

@@ -1,5 +1,5 @@
 import type { Db, ReadingInput } from "@emotion/db";
-import { AppError, type LiveReading, type Marker, type SessionStatus } from "@emotion/protocol";
+import { AppError, type LiveReading, type Marker, type ReadingAck, type SessionStatus } from "@emotion/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { Batcher } from "./batcher";
 import { claimTMs, RoomState } from "./room";
@@ -17,15 +17,32 @@ export interface LiveHubOptions {
   maxPendingRows?: number;
 }
 
+/** Tiles of listeners who left that the room mood still carries (the most recent ones). */
+const MAX_LEFT_TILES = 50;
+
 export type NewReading = Omit<ReadingInput, "sessionId" | "participantId" | "tMs"> & {
   seq: number;
   confidence: number | null;
   /** When the crop reached this server (default serverAt): time spent queued here is not clock skew. */
   receivedAt?: number;
+  /** When the client sent this copy (client clock); a crop re-sent after an outage is placed at its capture time. */
+  sentAt?: number;
 };
 
 // Client clocks drift; beyond this the capture stamp is replaced by the server's receive time for t_ms.
 const MAX_CLOCK_SKEW_MS = 2000;
+
+/**
+ * When the crop was captured, on the server's clock (epoch ms). With `sentAt` the client tells how old
+ * the crop was when this copy left, so a crop re-sent a minute after capture (it was queued through an
+ * outage) lands a minute back, whatever the client's clock says. Without it, a stamp close to the
+ * receive time is trusted and anything else is replaced by the receive time.
+ */
+export function placeCapture(r: Pick<NewReading, "capturedAt" | "serverAt" | "receivedAt" | "sentAt">): number {
+  const received = r.receivedAt ?? r.serverAt;
+  if (r.sentAt !== undefined) return received - Math.max(0, r.sentAt - r.capturedAt);
+  return Math.abs(r.capturedAt - received) <= MAX_CLOCK_SKEW_MS ? r.capturedAt : received;
+}
 
 /**
  * Live sessions on this instance: the room caches, the readings pipeline (store + push) and the
@@ -37,7 +54,13 @@ export class LiveHub {
   private readonly outbox = new Map<string, LiveReading[]>();
   private isOutboxScheduled = false;
   private readonly ticker: NodeJS.Timeout;
+  /** Crops being classified or stored, by identity: a re-send of one waits for the first copy's ack. */
+  private readonly inProgress = new Map<string, Promise<ReadingAck>>();
   readonly staleMs: number;
+  /** Set on shutdown: no new readings are accepted while what was accepted is stored. */
+  isClosing = false;
+  /** Readings accepted but not stored when the app closed (the process exits non-zero when > 0). */
+  unstoredAtClose = 0;
 
   constructor(private readonly o: LiveHubOptions) {
     this.staleMs = Math.max(3000, (3 / o.rateHz) * 1000);
@@ -105,19 +128,36 @@ export class LiveHub {
     this.o.io.to(speakersRoom(sessionId)).emit("session:marker", marker);
   }
 
-  /** True when the write-behind buffer has room for more readings. */
-  get canAccept(): boolean {
-    return this.o.writer.pending < (this.o.maxPendingRows ?? 200_000);
+  /** Why new readings cannot be accepted now (null when they can): shutting down, or too many wait for the database. */
+  refusal(): AppError | null {
+    if (this.isClosing) return new AppError("NOT_READY", "the server is restarting; keep the crop and send it again after reconnecting");
+    const max = this.o.maxPendingRows ?? 100_000;
+    if (this.o.writer.pending >= max) return new AppError("NOT_READY", `the server is catching up with storage (${max} readings waiting, MAX_PENDING_READINGS); retry shortly`);
+    return null;
   }
 
-  /** Stores a reading (write-behind), updates the room and queues it for the speakers. */
-  record(room: RoomState, participantId: string, r: NewReading): void {
-    const received = r.receivedAt ?? r.serverAt;
-    const capture = Math.abs(r.capturedAt - received) <= MAX_CLOCK_SKEW_MS ? r.capturedAt : received;
+  /**
+   * Runs `work` for a crop once per identity (participant, seq, capturedAt): while the first copy is
+   * being classified or stored, a re-send of it (after an ack timeout or a reconnect) gets the same answer.
+   */
+  once(key: string, work: () => Promise<ReadingAck>): Promise<ReadingAck> {
+    const running = this.inProgress.get(key);
+    if (running) return running;
+    const promise = work().finally(() => this.inProgress.delete(key));
+    this.inProgress.set(key, promise);
+    return promise;
+  }
+
+  /**
+   * Stores a reading (group commit), updates the room and queues it for the speakers at once; resolves
+   * when the reading is committed, which is when the listener may be acked.
+   */
+  record(room: RoomState, participantId: string, r: NewReading): Promise<void> {
     const entry = room.listeners.get(participantId);
+    const capture = placeCapture(r);
     const rawTMs = room.startedAt ? Math.max(0, capture - room.startedAt) : 0;
     const tMs = entry ? claimTMs(entry, rawTMs) : rawTMs;
-    this.o.writer.push({
+    const stored = this.o.writer.write({
       sessionId: room.sessionId,
       participantId,
       capturedAt: r.capturedAt,
@@ -126,6 +166,7 @@ export class LiveHub {
       quality: r.quality,
       dominant: r.dominant,
       probabilities: r.probabilities,
+      seq: r.seq,
     });
     if (entry) entry.latest = { at: r.serverAt, quality: r.quality, dominant: r.dominant, probabilities: r.probabilities, confidence: r.confidence };
     const live: LiveReading = { participantId, seq: r.seq, capturedAt: r.capturedAt, serverAt: r.serverAt, quality: r.quality, dominant: r.dominant, confidence: r.confidence };
@@ -137,6 +178,7 @@ export class LiveHub {
       // Everything classified in the same batch lands here before this runs: one emit per session per batch.
       setImmediate(() => this.flushOutbox());
     }
+    return stored;
   }
 
   private flushOutbox(): void {
@@ -148,7 +190,8 @@ export class LiveHub {
   /** Pushes `session:mood` for every live room this instance holds. */
   tick(now = Date.now()): void {
     for (const [sessionId, pending] of this.rooms) {
-      void pending.then((room) => {
+      // A room that failed to load was already dropped by room(); nothing to push for it.
+      pending.then((room) => {
         if (!room) return;
         const hasLocalSockets =
           [...room.listeners.values()].some((l) => l.socketId) || Boolean(this.o.io.sockets.adapter.rooms.get(speakersRoom(sessionId))?.size);
@@ -156,8 +199,8 @@ export class LiveHub {
           this.rooms.delete(sessionId); // nothing here needs it; rebuilt from the database when next used
           return;
         }
-        if (room.status === "live") this.o.io.to(speakersRoom(sessionId)).emit("session:mood", room.mood(now));
-      });
+        if (room.status === "live") this.o.io.to(speakersRoom(sessionId)).emit("session:mood", room.mood(now, MAX_LEFT_TILES));
+      }).catch((err: unknown) => this.o.log.error({ err, sessionId }, "could not push the room mood"));
     }
   }
 

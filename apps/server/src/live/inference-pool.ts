@@ -26,6 +26,8 @@ export interface InferencePoolOptions {
   fallback: (crops: Uint8Array[]) => Promise<EmotionResult[]>;
   /** The card of the model the app loaded; a worker that loaded another model is not used. */
   expectedCard: () => ModelCard | null;
+  /** A batch a worker has not answered after this long retires the worker; its batches run in-process (default 10 s). */
+  jobTimeoutMs?: number;
   log: FastifyBaseLogger;
 }
 
@@ -42,6 +44,7 @@ interface Job {
   crops: Uint8Array[];
   resolve: (r: EmotionResult[]) => void;
   reject: (e: unknown) => void;
+  timer?: NodeJS.Timeout;
 }
 interface Slot {
   worker: Worker;
@@ -109,7 +112,10 @@ export function createInferencePool(o: InferencePoolOptions): InferencePool {
     if (!isClosed) o.log.error({ reason, workersLeft: slots.length }, "inference worker stopped; classifying in-process instead");
     void slot.worker.terminate();
     // Its batches are not lost: they run again in-process.
-    for (const job of slot.jobs.values()) o.fallback(job.crops).then(job.resolve, job.reject);
+    for (const job of slot.jobs.values()) {
+      clearTimeout(job.timer);
+      o.fallback(job.crops).then(job.resolve, job.reject);
+    }
     slot.jobs.clear();
   }
 
@@ -133,6 +139,7 @@ export function createInferencePool(o: InferencePoolOptions): InferencePool {
           const job = slot.jobs.get(m.id);
           if (!job) return;
           slot.jobs.delete(m.id);
+          clearTimeout(job.timer);
           if (m.type === "error") job.reject(new Error(m.message));
           else job.resolve(toResults(m.probs, job.crops.length));
         }
@@ -153,8 +160,12 @@ export function createInferencePool(o: InferencePoolOptions): InferencePool {
       crops.forEach((c, k) => pixels.set(c, k * CROP_BYTES));
       const id = nextId++;
       const target = slot;
+      const timeoutMs = o.jobTimeoutMs ?? 10_000;
       return new Promise<EmotionResult[]>((resolve, reject) => {
-        target.jobs.set(id, { crops, resolve, reject });
+        // A worker stuck in a run (or starved) must not hold crops forever: it is retired and they run here.
+        const timer = setTimeout(() => retire(target, `a batch took longer than ${timeoutMs} ms (INFERENCE_JOB_TIMEOUT_MS)`), timeoutMs);
+        timer.unref();
+        target.jobs.set(id, { crops, resolve, reject, timer });
         target.worker.postMessage({ id, pixels } satisfies WorkerRequest, [pixels.buffer]);
       });
     },

@@ -8,6 +8,7 @@ import type { Batcher } from "./batcher";
 import type { LiveHub, NewReading } from "./hub";
 import { registerEvent, type Payload } from "./register";
 import { listenersRoom, type AppSocket } from "./types";
+import { QuarantinedRowError } from "./writer";
 
 export interface ListenerDeps {
   db: Db;
@@ -16,21 +17,68 @@ export interface ListenerDeps {
   vision: { current: Vision | null };
   rateHz: number;
   log: FastifyBaseLogger;
+  /** Listeners (not left) one session admits. */
+  maxListeners?: number;
+  /** Counts failed join attempts per client address; refuses the address when it has made too many. */
+  joinGuard?: JoinGuard;
   /** Gets the inference workers going before the first crop arrives. */
   warmUpInference?: () => void;
 }
 
 // JPEG fallback frames are small by contract (MAX_FRAME_BYTES); this bounds their decoded size too.
 const MAX_FRAME_PIXELS = 1920 * 1080;
+/** Acks a listener's socket remembers, so a re-send of a crop already stored is answered without work. */
+const RECENT_ACKS = 64;
+/** New participants one session creates, as a multiple of its listener cap (a join/leave loop stops here). */
+const PARTICIPANTS_PER_LISTENER_SLOT = 5;
+
+export interface JoinGuard {
+  /** Throws RATE_LIMITED when `address` made too many failed attempts lately. */
+  check(address: string): void;
+  fail(address: string): void;
+}
+
+/** Failed joins (an unknown code) per address over a sliding minute: guessing codes gets slow. */
+export function createJoinGuard(maxFailuresPerMinute: number, now = () => Date.now()): JoinGuard {
+  const failures = new Map<string, number[]>();
+  const recent = (address: string) => {
+    const cutoff = now() - 60_000;
+    const list = (failures.get(address) ?? []).filter((t) => t > cutoff);
+    if (list.length) failures.set(address, list);
+    else failures.delete(address);
+    return list;
+  };
+  return {
+    check(address) {
+      const list = recent(address);
+      if (list.length < maxFailuresPerMinute) return;
+      const retryS = Math.max(1, Math.ceil((list[0]! + 60_000 - now()) / 1000));
+      throw new AppError("RATE_LIMITED", `too many failed join attempts from this address (MAX_FAILED_JOINS_PER_MINUTE=${maxFailuresPerMinute}); try again in ${retryS} s`);
+    },
+    fail(address) {
+      // Bounded: an address keeps at most its limit of stamps, and the map sheds addresses as they go quiet.
+      const list = recent(address);
+      list.push(now());
+      if (list.length > maxFailuresPerMinute) list.shift();
+      failures.set(address, list);
+      if (failures.size > 100_000) failures.delete(failures.keys().next().value!);
+    },
+  };
+}
 
 /** Listener events: join (or resume), crops, state, leave; disconnect counts as leaving. */
 export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): void {
   const { db, hub, log } = deps;
 
   registerEvent(socket, "listener:join", async (p) => {
+    const address = socket.handshake.address;
+    deps.joinGuard?.check(address);
     deps.warmUpInference?.();
     const session = await db.getSessionByCode(normaliseCode(p.code));
-    if (!session) throw new AppError("NOT_FOUND", `no session with code ${p.code}`);
+    if (!session) {
+      deps.joinGuard?.fail(address);
+      throw new AppError("NOT_FOUND", `no session with code ${p.code}`);
+    }
     if (session.status === "ended") throw new AppError("SESSION_ENDED", "this session has ended");
     if (socket.data.listener) await leave(socket, deps);
 
@@ -43,24 +91,39 @@ export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): v
         participant = await db.resumeParticipant(known.id);
       }
     }
+    const room = await hub.room(session.id);
+    if (!room) throw new AppError("NOT_FOUND", `no session with code ${p.code}`);
+    const max = deps.maxListeners ?? Infinity;
+    const isPresent = participant !== null && room.listeners.get(participant.id)?.hasLeft === false;
+    if (!isPresent && room.presentListeners >= max) throw new AppError("SESSION_FULL", `this session is full (${max} listeners, MAX_LISTENERS_PER_SESSION)`);
+    if (!participant && room.listeners.size >= max * PARTICIPANTS_PER_LISTENER_SLOT)
+      throw new AppError("SESSION_FULL", `this session has admitted ${room.listeners.size} participants, its limit (${PARTICIPANTS_PER_LISTENER_SLOT} × MAX_LISTENERS_PER_SESSION)`);
     if (!participant) {
       token = generateToken();
       // Joining is the listener accepting the consent screen, so consent is recorded now.
       participant = await db.joinParticipant({ sessionId: session.id, name: p.name, tokenHash: hashToken(token), consentAt: new Date() });
     }
     const status = session.status === "scheduled" ? await hub.setStatus(session.id, "live") : session.status;
-    const room = await hub.room(session.id);
-    if (!room) throw new AppError("NOT_FOUND", `no session with code ${p.code}`);
     room.upsert({ id: participant.id, name: participant.name, joinedAt: participant.joinedAt.getTime(), socketId: socket.id, hasLeft: false, state: "active" });
     socket.data.listener = { sessionId: session.id, participantId: participant.id };
     await socket.join(listenersRoom(session.id));
     return { participantId: participant.id, participantToken: token, name: participant.name, sessionId: session.id, title: session.title, status, rateHz: deps.rateHz };
   }, log);
 
-  registerEvent(socket, "listener:crop", (p) => handleCrop(socket, p, deps), log);
+  registerEvent(socket, "listener:crop", async (p) => {
+    const { participantId } = await findListener(socket, deps);
+    const key = `${participantId}:${p.seq}:${p.capturedAt}`;
+    const acks = (socket.data.recentAcks ??= new Map());
+    const known = acks.get(key);
+    if (known) return known;
+    const ack = await deps.hub.once(key, () => handleCrop(socket, p, deps));
+    acks.set(key, ack);
+    if (acks.size > RECENT_ACKS) acks.delete(acks.keys().next().value!);
+    return ack;
+  }, log);
 
   registerEvent(socket, "listener:state", async (p) => {
-    const { room, participantId } = await joined(socket, deps);
+    const { room, participantId } = await findListener(socket, deps);
     const entry = room.listeners.get(participantId);
     if (entry) entry.state = p.state;
     return null;
@@ -76,7 +139,7 @@ export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): v
   });
 }
 
-async function joined(socket: AppSocket, { hub }: ListenerDeps) {
+async function findListener(socket: AppSocket, { hub }: ListenerDeps) {
   const who = socket.data.listener;
   if (!who) throw new AppError("UNAUTHORIZED", "join a session first (listener:join)");
   const room = await hub.room(who.sessionId);
@@ -98,9 +161,10 @@ async function leave(socket: AppSocket, deps: ListenerDeps): Promise<void> {
 }
 
 function takeToken(socket: AppSocket, rateHz: number, now: number): boolean {
-  // Twice the asked rate with a small burst: clients jitter, but a runaway one cannot flood the batcher.
-  const rate = rateHz * 2;
-  const burst = Math.max(8, rate);
+  // Three times the asked rate with a small burst: clients jitter and re-send what queued up during an
+  // outage (catching up at twice the live rate), but a runaway one cannot flood the batcher.
+  const rate = rateHz * 3;
+  const burst = Math.max(12, rate);
   const b = (socket.data.bucket ??= { tokens: burst, at: now });
   b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
   b.at = now;
@@ -111,10 +175,11 @@ function takeToken(socket: AppSocket, rateHz: number, now: number): boolean {
 
 async function handleCrop(socket: AppSocket, p: Payload<"listener:crop">, deps: ListenerDeps): Promise<ReadingAck> {
   const receivedAt = Date.now();
-  const { room, participantId } = await joined(socket, deps);
+  const { room, participantId } = await findListener(socket, deps);
   if (room.status === "ended") throw new AppError("SESSION_ENDED", "this session has ended");
   if (!takeToken(socket, deps.rateHz, Date.now())) throw new AppError("RATE_LIMITED", `send at most ${deps.rateHz} readings per second`);
-  if (!deps.hub.canAccept) throw new AppError("NOT_READY", "the server is catching up with storage; retry shortly");
+  const refusal = deps.hub.refusal();
+  if (refusal) throw refusal;
 
   let reading: Omit<NewReading, "serverAt" | "seq" | "capturedAt">;
   if (p.kind === "no_face") {
@@ -125,7 +190,9 @@ async function handleCrop(socket: AppSocket, p: Payload<"listener:crop">, deps: 
     let crop: Uint8Array | null = p.kind === "face" ? p.crop : null;
     reading = { quality: "no_face", dominant: null, probabilities: null, confidence: null };
     if (p.kind === "frame") {
-      const image = await decodeImage(p.jpeg, { maxPixels: MAX_FRAME_PIXELS });
+      const image = await decodeImage(p.jpeg, { maxPixels: MAX_FRAME_PIXELS }).catch((err: unknown) => {
+        throw err instanceof AppError ? err : new AppError("CORRUPT_IMAGE", "jpeg: the frame could not be decoded");
+      });
       const [face] = await vision.detectFaces(image, { maxFaces: 1 });
       if (face) {
         const c = vision.cropFace(image, face);
@@ -139,7 +206,12 @@ async function handleCrop(socket: AppSocket, p: Payload<"listener:crop">, deps: 
     }
   }
   // The listener may have left or the session ended while its crop was being classified; keep it anyway:
-  // it was accepted, and it is acked below.
-  deps.hub.record(room, participantId, { ...reading, seq: p.seq, capturedAt: p.capturedAt, serverAt: Date.now(), receivedAt });
+  // it was accepted. The ack waits for the commit: an ack means the reading is stored.
+  try {
+    await deps.hub.record(room, participantId, { ...reading, seq: p.seq, capturedAt: p.capturedAt, sentAt: p.sentAt, serverAt: Date.now(), receivedAt });
+  } catch (err) {
+    if (err instanceof QuarantinedRowError) throw new AppError("VALIDATION_FAILED", err.message);
+    throw err;
+  }
   return { seq: p.seq, quality: reading.quality, dominant: reading.dominant, probabilities: reading.probabilities };
 }

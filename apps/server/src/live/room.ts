@@ -74,8 +74,18 @@ export class RoomState {
     return "no_face";
   }
 
-  /** The room as the dashboard shows it: O(listeners). */
-  mood(now = Date.now()): RoomMood {
+  /** Listeners who have not left (the per-session cap counts these). */
+  get presentListeners(): number {
+    let n = 0;
+    for (const l of this.listeners.values()) if (!l.hasLeft) n++;
+    return n;
+  }
+
+  /**
+   * The room as the dashboard shows it: O(listeners). `maxLeftTiles` bounds the tiles of listeners who
+   * left (the most recently joined are kept), so a join/leave loop cannot grow the message without end.
+   */
+  mood(now = Date.now(), maxLeftTiles = Infinity): RoomMood {
     const shares = zeros();
     const sum = zeros();
     const tiles: ListenerTile[] = [];
@@ -98,6 +108,14 @@ export class RoomState {
         confidence: isFace ? l.latest!.confidence : null,
         lastAt: l.latest?.at ?? null,
       });
+    }
+    if (Number.isFinite(maxLeftTiles)) {
+      let leftTiles = tiles.filter((t) => t.presence === "left").length;
+      for (let i = 0; i < tiles.length && leftTiles > maxLeftTiles; )
+        if (tiles[i]!.presence === "left") {
+          tiles.splice(i, 1);
+          leftTiles--;
+        } else i++;
     }
     if (presentCount)
       for (const e of EMOTIONS) {

@@ -1,11 +1,13 @@
 import type { Server, Socket } from "socket.io";
-import type { ClientToServerEvents, ServerToClientEvents } from "@emotion/protocol";
+import type { ClientToServerEvents, ReadingAck, ServerToClientEvents } from "@emotion/protocol";
 
 export interface SocketData {
   listener?: { sessionId: string; participantId: string };
   speakerOf?: string;
   /** Token bucket for crops (per socket). */
   bucket?: { tokens: number; at: number };
+  /** The last few acks by crop identity, so a re-sent crop that is already stored is answered at once. */
+  recentAcks?: Map<string, ReadingAck>;
 }
 
 // Nothing is sent between instances except through the adapter's broadcasts.

@@ -1,4 +1,4 @@
-import type { ListenerCrop, ReadingAck } from "@emotion/protocol";
+import { CropOutbox, type ListenerCrop, type ReadingAck } from "@emotion/protocol";
 import type { Detector } from "./detector";
 import type { FrameSource } from "./frame-source";
 
@@ -15,35 +15,68 @@ export interface CaptureStats {
   sent: number;
   acked: number;
   failed: number;
+  /** Crops captured and not yet acked (stored): kept through a disconnect or a database outage. */
+  queued: number;
+  /** Crops given up (refused by the server, or pushed out of a full outbox). */
+  dropped: number;
   /** Mean milliseconds per frame for grab + detect + crop, over the last frames. */
   frameMs: number;
 }
 
-/** Crops awaiting an ack before the loop skips frames: a slow server must not queue up a backlog. */
-const MAX_IN_FLIGHT = 3;
 /** Consecutive detector failures after which the loop falls back to sending frames. */
 const MAX_DETECT_FAILURES = 5;
 
 /**
- * Samples the camera at the server's rate, detects the largest face and sends its grey crop (or a
- * no-face beat); in frame mode sends small JPEG frames instead.
+ * Samples the camera at the server's rate, detects the face and sends its grey crop (or a no-face
+ * beat); in frame mode sends small JPEG frames instead. Crops go through an outbox that keeps each one
+ * until the server acks it (an ack means stored) and re-sends it after a reconnect; while it is
+ * disconnected the loop keeps capturing into the (bounded) outbox.
  */
 export class CaptureLoop {
   readonly stats: CaptureStats;
   private timer: number | undefined;
   private running = false;
-  private seq = 0;
-  private inFlight = 0;
+  /** Starts at the page's start time so a reloaded page never reuses a seq of the same participant. */
+  private seq = Date.now() % 1_000_000_000;
   private detectFailures = 0;
+  readonly outbox: CropOutbox;
   private current: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly source: FrameSource,
     private detector: Detector,
-    private readonly transport: CropTransport,
-    private readonly callbacks: { rateHz(): number; onAck(ack: ReadingAck): void; onModeChange(mode: Detector["mode"]): void },
+    transport: CropTransport,
+    private readonly callbacks: {
+      rateHz(): number;
+      onAck(ack: ReadingAck): void;
+      onModeChange(mode: Detector["mode"]): void;
+      /** Crops waiting to be stored changed (the page says "catching up" while any wait). */
+      onBacklog?(queued: number, isCatchingUp: boolean): void;
+    },
   ) {
-    this.stats = { mode: detector.mode, frames: 0, sent: 0, acked: 0, failed: 0, frameMs: 0 };
+    this.stats = { mode: detector.mode, frames: 0, sent: 0, acked: 0, failed: 0, queued: 0, dropped: 0, frameMs: 0 };
+    this.outbox = new CropOutbox({
+      send: (payload) => {
+        this.stats.sent++;
+        return transport.send(payload);
+      },
+      canSend: () => transport.canSend(),
+      onAck: (ack) => {
+        this.stats.acked++;
+        this.callbacks.onAck(ack);
+        this.reportBacklog();
+      },
+      onDrop: (payload, reason) => {
+        this.stats.dropped++;
+        console.warn(`crop ${payload.seq} dropped: ${reason}`);
+      },
+    });
+  }
+
+  private reportBacklog(): void {
+    this.stats.queued = this.outbox.size;
+    this.stats.failed = this.outbox.stats.retried;
+    this.callbacks.onBacklog?.(this.outbox.size, this.outbox.isCatchingUp);
   }
 
   start(): void {
@@ -82,9 +115,10 @@ export class CaptureLoop {
 
   private async tick(): Promise<void> {
     const started = performance.now();
-    if (this.source.isReady() && this.transport.canSend() && this.inFlight < MAX_IN_FLIGHT) {
+    if (this.source.isReady()) {
       try {
-        this.dispatch(await this.capture());
+        this.outbox.add(await this.capture());
+        this.reportBacklog();
         this.detectFailures = 0;
       } catch (error) {
         this.onCaptureError(error);
@@ -117,23 +151,6 @@ export class CaptureLoop {
     this.stats.frames++;
     this.stats.frameMs = this.stats.frames === 1 ? elapsed : this.stats.frameMs * 0.9 + elapsed * 0.1;
     return payload;
-  }
-
-  private dispatch(payload: ListenerCrop): void {
-    this.inFlight++;
-    this.stats.sent++;
-    this.transport
-      .send(payload)
-      .then((ack) => {
-        this.stats.acked++;
-        this.callbacks.onAck(ack);
-      })
-      .catch(() => {
-        this.stats.failed++;
-      })
-      .finally(() => {
-        this.inFlight--;
-      });
   }
 
   private onCaptureError(error: unknown): void {

@@ -6,6 +6,8 @@ function statusLine(state: ListenerSessionState): { text: string; tone: "ok" | "
   if (state.connection === "reconnecting") return { text: "Connection lost, reconnecting…", tone: "warn" };
   if (state.connection === "connecting") return { text: "Connecting…", tone: "muted" };
   if (state.camera === "paused") return { text: "Paused: your camera is off", tone: "muted" };
+  // Nothing is lost meanwhile: crops are kept here until the server has stored them.
+  if (state.isCatchingUp && state.queued > 3) return { text: `Catching up: ${state.queued} readings waiting to be stored`, tone: "warn" };
   if (state.camera !== "on") return { text: "Camera not running", tone: "warn" };
   if (!state.mode) return { text: "Loading face detection…", tone: "muted" };
   return { text: state.mode === "crop" ? "Live: face crops are being sent" : "Live: small frames are being sent (detection on the server)", tone: "ok" };

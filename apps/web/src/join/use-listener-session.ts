@@ -17,6 +17,9 @@ export interface ListenerSessionState {
   mode: Detector["mode"] | null;
   reading: ReadingAck | null;
   left: boolean;
+  /** Crops captured and not yet stored; with isCatchingUp the page says "catching up". */
+  queued: number;
+  isCatchingUp: boolean;
 }
 
 let detectorOnce: Promise<Detector> | null = null;
@@ -44,6 +47,8 @@ export function useListenerSession(code: string, name: string, videoRef: RefObje
     mode: null,
     reading: null,
     left: false,
+    queued: 0,
+    isCatchingUp: false,
   });
   const patch = useCallback((next: Partial<ListenerSessionState>) => setState((s) => ({ ...s, ...next })), []);
   const connectionRef = useRef<ListenerConnection | null>(null);
@@ -80,7 +85,12 @@ export function useListenerSession(code: string, name: string, videoRef: RefObje
     const connection = new ListenerConnection(code, name, {
       onStatus: (connection, message) => {
         patch({ connection, connectionMessage: message ?? null });
+        const outbox = loopRef.current?.outbox;
+        // Crops in flight when the connection dropped were maybe not stored: they go again after the rejoin.
+        if (connection === "reconnecting") outbox?.requeueInFlight();
+        if (connection === "joined") outbox?.pump();
         if (connection === "ended" || connection === "failed") {
+          outbox?.end();
           loopRef.current?.stop();
           stopCamera(streamRef.current);
         }
@@ -97,6 +107,7 @@ export function useListenerSession(code: string, name: string, videoRef: RefObje
         rateHz: () => connection.rateHz,
         onAck: (reading) => patch({ reading }),
         onModeChange: (mode) => patch({ mode }),
+        onBacklog: (queued, isCatchingUp) => setState((s) => (s.queued === queued && s.isCatchingUp === isCatchingUp ? s : { ...s, queued, isCatchingUp })),
       });
       loopRef.current = loop;
       window.__emotionListener = { stats: loop.stats, benchmark: (ms) => loop.benchmark(ms) };
