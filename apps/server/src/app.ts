@@ -8,6 +8,7 @@ import { loadVision } from "@emotion/vision/node";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { embeddedDbDir, env as processEnv, type Env } from "./env";
 import { installErrorHandler } from "./http/errors";
+import { installRateLimits } from "./http/rate-limits";
 import { healthRoutes } from "./http/health.routes";
 import { predictRoutes } from "./http/predict.routes";
 import { webRoutes } from "./http/web.routes";
@@ -60,6 +61,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.decorateRequest("speakerSession", null);
   useZodSchemas(app);
   installErrorHandler(app, { maxUploadBytes: config.MAX_UPLOAD_BYTES });
+  await installRateLimits(app, config);
 
   const db = givenDb ?? (await createDb({ url: config.DATABASE_URL, dataDir: config.DATABASE_URL ? undefined : embeddedDbDir(config.DATA_DIR) }));
   if (!givenDb) app.addHook("onClose", () => db.close());

@@ -13,6 +13,13 @@ const BY_STATUS: Record<number, ErrorCode> = {
   503: "NOT_READY",
 };
 
+/** An AppError the client may retry after `retryAfterS` seconds: the error handler sends it as Retry-After. */
+export class RetryLaterError extends AppError {
+  constructor(code: ErrorCode, message: string, readonly retryAfterS: number) {
+    super(code, message);
+  }
+}
+
 /** Maps what Fastify and its plugins throw onto our codes; null for an unexpected error. */
 export function toAppError(err: unknown, limits: { maxUploadBytes: number }): AppError | null {
   if (err instanceof AppError) return err;
@@ -40,6 +47,7 @@ export function installErrorHandler(app: FastifyInstance, limits: { maxUploadByt
   app.setErrorHandler((err, request, reply) => {
     const appError = toAppError(err, limits);
     if (appError) {
+      if (err instanceof RetryLaterError) reply.header("retry-after", String(Math.max(1, Math.ceil(err.retryAfterS))));
       if (appError.status >= 500) request.log.error({ err, reqId: request.id }, appError.message);
       return reply.status(appError.status).send(appError.toBody());
     }

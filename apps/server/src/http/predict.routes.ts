@@ -2,6 +2,7 @@ import multipart from "@fastify/multipart";
 import type { FastifyPluginAsync } from "fastify";
 import { AppError, ErrorBody, ImagePrediction } from "@emotion/protocol";
 import { decodeImage } from "@emotion/vision/node";
+import { DecodeQueue } from "./decode-queue";
 import type { ZodTypeProvider } from "./zod";
 
 export const IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
@@ -11,6 +12,7 @@ const HOW = `send the image as multipart/form-data field "image", or as the raw 
 export const predictRoutes: FastifyPluginAsync = async (base) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const { MAX_UPLOAD_BYTES: maxBytes, MAX_IMAGE_PIXELS: maxPixels } = app.config;
+  const decodes = new DecodeQueue(app.config.MAX_CONCURRENT_DECODES, app.config.MAX_QUEUED_DECODES);
 
   await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 5, parts: 6 } });
   for (const type of IMAGE_TYPES)
@@ -23,7 +25,7 @@ export const predictRoutes: FastifyPluginAsync = async (base) => {
       summary: "Faces, boxes, emotion probabilities and quality for one image",
       description: `${HOW}. At most ${maxBytes} bytes and ${maxPixels} pixels. Largest face first; probabilities are null when the quality gate refused a face.`,
       consumes: ["multipart/form-data", ...IMAGE_TYPES],
-      response: { 200: ImagePrediction, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 503: ErrorBody },
+      response: { 200: ImagePrediction, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody },
     },
   }, async (request) => {
     const vision = app.vision.current;
@@ -42,7 +44,7 @@ export const predictRoutes: FastifyPluginAsync = async (base) => {
       throw new AppError("UNSUPPORTED_MEDIA_TYPE", `Content-Type ${request.headers["content-type"] ?? "(none)"} is not an image; ${HOW}`);
     }
     if (bytes.length === 0) throw new AppError("BAD_REQUEST", `the image is empty; ${HOW}`);
-    const image = await decodeImage(bytes, { maxPixels });
-    return { faces: await vision.analyze(image) };
+    // Decode and analysis share one bounded queue: a decoded image can take MAX_IMAGE_PIXELS × 3 bytes.
+    return { faces: await decodes.run(async () => vision.analyze(await decodeImage(bytes, { maxPixels }))) };
   });
 };

@@ -3,9 +3,16 @@ import { EMOTIONS } from "@emotion/protocol";
 
 export const CSV_HEADER = `participant,t_ms,${EMOTIONS.join(",")},dominant,quality`;
 
-/** RFC 4180 quoting: names are free text. */
-function cell(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/** What a spreadsheet reads as the start of a formula (OWASP "CSV injection"); an importer may trim leading spaces first. */
+const FORMULA_START = /^([\t\r]|\s*[=+\-@])/;
+
+/**
+ * A free-text cell (a listener's name): one that a spreadsheet would run as a formula gets a leading
+ * single quote, then RFC 4180 quoting. Numbers never pass through here, so they stay numbers.
+ */
+export function textCell(value: string): string {
+  const inert = FORMULA_START.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
 }
 
 /**
@@ -17,7 +24,7 @@ export async function* readingsCsv(db: Db, sessionId: string, names: Map<string,
   for await (const page of db.streamReadings(sessionId, 10_000)) {
     let chunk = "";
     for (const r of page) {
-      const name = cell(names.get(r.participantId) ?? r.participantId);
+      const name = textCell(names.get(r.participantId) ?? r.participantId);
       const probs = r.probabilities ? EMOTIONS.map((e) => r.probabilities![e].toFixed(3)).join(",") : ",,,,,,";
       chunk += `${name},${r.tMs},${probs},${r.dominant ?? ""},${r.quality}\n`;
     }

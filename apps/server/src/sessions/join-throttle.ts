@@ -16,6 +16,11 @@ export class JoinThrottle {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Keys remembered now (bounded by MAX_KEYS). */
+  get size(): number {
+    return this.windows.size;
+  }
+
   /** ms until `key` may try again; 0 when it may try now. */
   retryAfterMs(key: string): number {
     const w = this.windows.get(key);

@@ -3,6 +3,7 @@ import { z } from "zod";
 import {
   AppError, CreateSessionBody, CreatedSession, ErrorBody, JoinInfo, Marker, MarkerBody, Reading, SessionDetail, Timeline, TimelineQuery,
 } from "@emotion/protocol";
+import { RetryLaterError } from "../http/errors";
 import type { ZodTypeProvider } from "../http/zod";
 import { JoinThrottle } from "./join-throttle";
 import { requireSpeaker, speakerSessionOf } from "./require-speaker";
@@ -42,13 +43,10 @@ const publicSessionRoutes: FastifyPluginAsync = async (base) => {
       params: z.object({ code: z.string() }),
       response: { 200: JoinInfo, 404: ErrorBody, 429: ErrorBody },
     },
-  }, async (request, reply) => {
-    const waitMs = joins.retryAfterMs(request.ip);
-    if (waitMs > 0) {
-      const seconds = Math.ceil(waitMs / 1000);
-      reply.header("retry-after", String(seconds));
-      throw new AppError("RATE_LIMITED", `too many unknown join codes from this address (limit ${maxFailures} per minute, MAX_FAILED_JOINS_PER_MINUTE); retry in ${seconds} s`);
-    }
+  }, async (request) => {
+    const waitS = Math.ceil(joins.retryAfterMs(request.ip) / 1000);
+    if (waitS > 0)
+      throw new RetryLaterError("RATE_LIMITED", `too many unknown join codes from this address: the limit is ${maxFailures} per minute (MAX_FAILED_JOINS_PER_MINUTE); retry in ${waitS} s`, waitS);
     const session = await app.db.getSessionByCode(normaliseCode(request.params.code));
     if (!session) {
       joins.recordFailure(request.ip);
