@@ -9,6 +9,8 @@ export const Health = z.object({
   db: z.object({ ok: z.boolean(), driver: z.enum(["pglite", "postgres"]) }),
   /** This process's resident memory (load tests against --url read it). */
   memory: z.object({ rssMb: z.number() }),
+  /** The readings' group commit on this process: stored, waiting, refused by the database (quarantined), failed inserts during outages. */
+  readings: z.object({ stored: z.number(), pending: z.number(), quarantined: z.number(), outages: z.number() }),
 });
 export type Health = z.infer<typeof Health>;
 
@@ -31,6 +33,7 @@ export const healthRoutes: FastifyPluginAsync = async (base) => {
       detector: { loaded: Boolean(vision) },
       db: { ok: isDbOk, driver: app.db.driver },
       memory: { rssMb: Math.round(process.memoryUsage.rss() / 1048576) },
+      readings: { ...app.live.writer.stats, pending: app.live.writer.pending },
     };
     return reply.status(body.status === "ok" ? 200 : 503).send(body);
   });

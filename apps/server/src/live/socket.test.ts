@@ -115,6 +115,42 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
     expect(stored[0]!.probabilities!.happy).toBeCloseTo(acks[1]!.probabilities!.happy, 2);
   });
 
+  it("acks a reading only once it is stored, stores a re-sent crop once, and one poisoned payload harms no one", async () => {
+    const s = await createSession();
+    const [a, b] = [await client(), await client()];
+    const ja = await ok<ListenerJoined>(a, "listener:join", { v: 1, code: s.code, name: "A" });
+    const jb = await ok<ListenerJoined>(b, "listener:join", { v: 1, code: s.code, name: "B" });
+    const t0 = Date.now();
+    // each ack is a promise that the reading is in the database: counted right after it, with no flush
+    for (let seq = 0; seq < 3; seq++) {
+      await ok(a, "listener:crop", { v: 1, kind: "face", seq, capturedAt: t0 + seq, crop: crops[0] });
+      expect((await db.participantTimeline(s.id, ja.participantId)).length).toBe(seq + 1);
+    }
+    // the same crop again (its ack was lost in a reconnect): the same answer, stored once
+    const again = await ok<ReadingAck>(a, "listener:crop", { v: 1, kind: "face", seq: 2, capturedAt: t0 + 2, sentAt: Date.now(), crop: crops[0] });
+    expect(again.seq).toBe(2);
+    const other = await client();
+    await ok(other, "listener:join", { v: 1, code: s.code, participantId: ja.participantId, participantToken: ja.participantToken });
+    await ok(other, "listener:crop", { v: 1, kind: "face", seq: 1, capturedAt: t0 + 1, crop: crops[0] });
+    expect((await db.participantTimeline(s.id, ja.participantId)).length).toBe(3);
+    expect((await db.getParticipant(ja.participantId))?.readingsCount).toBe(3);
+
+    // a stamp far outside Postgres's range is refused at the edge with a coded error naming the field...
+    const poison = await call(b, "listener:crop", { v: 1, kind: "no_face", seq: 1, capturedAt: 1e16 });
+    expect(poison).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED", message: expect.stringContaining("capturedAt") } });
+    expect(await call(b, "listener:crop", { v: 1, kind: "no_face", seq: 2 ** 40, capturedAt: Date.now() })).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED", message: expect.stringContaining("seq") } });
+    // ...and a poisoned row that got past it (written straight to the writer) is quarantined alone
+    const quarantinedBefore = app.live.writer.stats.quarantined;
+    const bad = app.live.writer.write({ sessionId: s.id, participantId: jb.participantId, capturedAt: 1e16, serverAt: Date.now(), tMs: 99, quality: "no_face", dominant: null, probabilities: null });
+    const goods = [0, 1, 2].map((seq) => ok(b, "listener:crop", { v: 1, kind: "no_face", seq, capturedAt: Date.now() + seq }));
+    await expect(bad).rejects.toThrow(/out of range/);
+    await Promise.all(goods);
+    expect(app.live.writer.stats.quarantined).toBe(quarantinedBefore + 1);
+    expect((await db.participantTimeline(s.id, jb.participantId)).length).toBe(3);
+    const health = await app.inject({ url: "/health" });
+    expect(health.json().readings).toMatchObject({ quarantined: quarantinedBefore + 1 });
+  });
+
   it("acks bad payloads and out-of-order calls with codes", async () => {
     const s = await createSession();
     const c = await client();
