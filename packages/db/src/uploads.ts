@@ -27,6 +27,8 @@ export interface UploadsRepository {
    * just started), those without a worker, and those whose server has not refreshed them for `staleMs`.
    */
   listInterruptedUploads(worker: string, staleMs: number): Promise<UploadRow[]>;
+  /** Failed or cancelled uploads that still have participants (their clean-up was itself interrupted). */
+  listUploadsWithLeftovers(): Promise<string[]>;
   /** Marks `worker`'s unfinished uploads as still held (see listInterruptedUploads). */
   touchUploads(worker: string): Promise<void>;
 }
@@ -71,6 +73,14 @@ export function createUploadsRepository(db: Database): UploadsRepository {
     async listInterruptedUploads(worker, staleMs) {
       const stale = sql`now() - ${`${Math.max(0, Math.round(staleMs))} milliseconds`}::interval`;
       return db.select().from(uploads).where(and(unfinished(), or(eq(uploads.worker, worker), isNull(uploads.worker), lt(uploads.updatedAt, stale))));
+    },
+    async listUploadsWithLeftovers() {
+      const list = await db
+        .selectDistinct({ id: uploads.id })
+        .from(uploads)
+        .innerJoin(participants, eq(participants.uploadId, uploads.id))
+        .where(inArray(uploads.status, ["failed", "cancelled"]));
+      return list.map((r) => r.id);
     },
     async touchUploads(worker) {
       await db.update(uploads).set({ updatedAt: sql`now()` }).where(and(unfinished(), eq(uploads.worker, worker)));
