@@ -13,6 +13,7 @@ import { healthRoutes } from "./http/health.routes";
 import { predictRoutes } from "./http/predict.routes";
 import { webRoutes } from "./http/web.routes";
 import { reportRoutes } from "./report/report.routes";
+import { JoinGuard } from "./sessions/join-guard";
 import { sessionRoutes } from "./sessions/session.routes";
 import { uploadRoutes } from "./uploads/upload.routes";
 import { useZodSchemas, zodToOpenApi } from "./http/zod";
@@ -31,6 +32,8 @@ declare module "fastify" {
     db: Db;
     vision: VisionHolder;
     live: LiveHub;
+    /** Failed join attempts per client address, for REST lookups and socket joins alike. */
+    joinGuard: JoinGuard;
   }
 }
 
@@ -59,6 +62,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   });
   app.decorate("config", config);
   app.decorateRequest("speakerSession", null);
+  app.decorate("joinGuard", new JoinGuard(config.MAX_FAILED_JOINS_PER_MINUTE));
   useZodSchemas(app);
   installErrorHandler(app, { maxUploadBytes: config.MAX_UPLOAD_BYTES });
   await installRateLimits(app, config);

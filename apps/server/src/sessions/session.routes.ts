@@ -3,9 +3,7 @@ import { z } from "zod";
 import {
   AppError, CreateSessionBody, CreatedSession, ErrorBody, JoinInfo, Marker, MarkerBody, Reading, SessionDetail, Timeline, TimelineQuery,
 } from "@emotion/protocol";
-import { RetryLaterError } from "../http/errors";
 import type { ZodTypeProvider } from "../http/zod";
-import { JoinThrottle } from "./join-throttle";
 import { requireSpeaker, speakerSessionOf } from "./require-speaker";
 import { createSession, sessionTime, toMarker, toSessionDetail } from "./session.service";
 import { normaliseCode } from "./tokens";
@@ -29,7 +27,6 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
 const publicSessionRoutes: FastifyPluginAsync = async (base) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const maxFailures = app.config.MAX_FAILED_JOINS_PER_MINUTE;
-  const joins = new JoinThrottle(maxFailures);
 
   app.post("/api/sessions", {
     schema: { tags: ["sessions"], summary: "Create a session", body: CreateSessionBody, response: { 201: CreatedSession, 400: ErrorBody, 429: ErrorBody } },
@@ -44,12 +41,10 @@ const publicSessionRoutes: FastifyPluginAsync = async (base) => {
       response: { 200: JoinInfo, 404: ErrorBody, 429: ErrorBody },
     },
   }, async (request) => {
-    const waitS = Math.ceil(joins.retryAfterMs(request.ip) / 1000);
-    if (waitS > 0)
-      throw new RetryLaterError("RATE_LIMITED", `too many unknown join codes from this address: the limit is ${maxFailures} per minute (MAX_FAILED_JOINS_PER_MINUTE); retry in ${waitS} s`, waitS);
+    app.joinGuard.check(request.ip);
     const session = await app.db.getSessionByCode(normaliseCode(request.params.code));
     if (!session) {
-      joins.recordFailure(request.ip);
+      app.joinGuard.fail(request.ip);
       throw new AppError("NOT_FOUND", `no session with code ${request.params.code}`);
     }
     return { sessionId: session.id, title: session.title, status: session.status };
