@@ -17,7 +17,7 @@ export function App() {
       {route.name === "join" && <JoinPage code={route.code} />}
       {route.name === "dashboard" && <DashboardPage key={route.sessionId} sessionId={route.sessionId} />}
       {route.name === "report" && <ReportPage key={route.sessionId} sessionId={route.sessionId} />}
-      {route.name === "upload" && <UploadPage />}
+      {route.name === "upload" && <UploadPage key={route.sessionId ?? ""} sessionId={route.sessionId} />}
       {route.name === "not_found" && (
         <PageShell>
           <section className="card narrow">

@@ -28,7 +28,7 @@ export type Route =
   | { name: "join"; code: string }
   | { name: "dashboard"; sessionId: string }
   | { name: "report"; sessionId: string }
-  | { name: "upload" }
+  | { name: "upload"; sessionId?: string }
   | { name: "not_found" };
 
 /** Maps a path to a route; the server answers these paths with index.html. */
@@ -37,6 +37,8 @@ export function matchRoute(pathname: string): Route {
   if (parts.length === 0) return { name: "home" };
   const [head, param] = parts;
   if (parts.length === 1 && head === "upload") return { name: "upload" };
+  // the server answers /upload/* with the app too: /upload/<sessionId> preselects that session
+  if (parts.length === 2 && head === "upload" && param) return { name: "upload", sessionId: param };
   if (parts.length === 2 && param) {
     if (head === "join") return { name: "join", code: param };
     if (head === "dashboard") return { name: "dashboard", sessionId: param };

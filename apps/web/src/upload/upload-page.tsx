@@ -19,7 +19,7 @@ type Phase =
   | { kind: "refused"; message: string }
   | { kind: "stopped" };
 
-/** Sessions this browser holds a speaker key for, newest first; `?session=` adds one that is not in the list. */
+/** Sessions this browser holds a speaker key for, newest first; /upload/<id> or `?session=` adds one that is not in the list. */
 function sessionChoices(preselect: string | null): SessionChoice[] {
   const known = loadRecentSessions()
     .filter((s) => loadSpeakerToken(s.id))
@@ -29,8 +29,8 @@ function sessionChoices(preselect: string | null): SessionChoice[] {
 }
 
 /** Issue 4 §3: upload a recording into a new or existing session and follow its analysis. */
-export default function UploadPage() {
-  const preselect = useMemo(() => new URLSearchParams(window.location.search).get("session"), []);
+export default function UploadPage({ sessionId: routeSession }: { sessionId?: string } = {}) {
+  const preselect = useMemo(() => routeSession ?? new URLSearchParams(window.location.search).get("session"), [routeSession]);
   const [sessions] = useState(() => sessionChoices(preselect));
   const [phase, setPhase] = useState<Phase>({ kind: "idle" });
   const [target, setTarget] = useState<AnalysisTarget | null>(null);

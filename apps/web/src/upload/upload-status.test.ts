@@ -9,6 +9,8 @@ describe("upload status", () => {
   it("parses the server's answer and refuses anything else", () => {
     expect(parseUploadState({ ...state(), sessionId: "s", durationS: null, fileName: "a.mp4" })).toEqual(state());
     expect(() => parseUploadState({ uploadId: "u", status: "weird", progress: 0, faces: 0, error: null })).toThrow();
+    expect(() => parseUploadState({ uploadId: "u", status: "done", progress: 2, faces: 0, error: null })).toThrow();
+    expect(() => parseUploadState({ uploadId: "u", status: "done", progress: 1, faces: -1, error: null })).toThrow();
   });
 
   it("never moves progress back and keeps a finished state", () => {

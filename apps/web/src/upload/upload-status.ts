@@ -1,33 +1,17 @@
-/** GET /api/uploads/:id and the socket event upload:progress (the fields both carry). */
-export interface UploadState {
-  uploadId: string;
-  status: "queued" | "processing" | "done" | "failed" | "cancelled";
-  progress: number;
-  faces: number;
-  error: string | null;
-}
+import { isUploadFinished, UploadProgress, type UploadStatus } from "@emotion/protocol";
 
-const STATUSES = new Set<UploadState["status"]>(["queued", "processing", "done", "failed", "cancelled"]);
+/** GET /api/uploads/:id (with the speaker token) and the socket event upload:progress: the fields both carry. */
+export type UploadState = UploadProgress;
 
-/** Validates an upload status from the server (REST or socket); throws on anything else. */
+/** Validates an upload status from the server (REST or socket) with the protocol's schema; throws on anything else. */
 export function parseUploadState(value: unknown): UploadState {
-  const v = value as Partial<Record<keyof UploadState, unknown>> | null;
-  if (
-    !v ||
-    typeof v.uploadId !== "string" ||
-    !STATUSES.has(v.status as UploadState["status"]) ||
-    typeof v.progress !== "number" ||
-    typeof v.faces !== "number" ||
-    !(v.error === null || typeof v.error === "string")
-  )
-    throw new TypeError("not an upload status");
-  return { uploadId: v.uploadId, status: v.status as UploadState["status"], progress: Math.min(1, Math.max(0, v.progress)), faces: v.faces, error: v.error };
+  return UploadProgress.parse(value);
 }
 
 export const UploadStateSchema = { parse: parseUploadState };
 
-export function isFinished(status: UploadState["status"]): boolean {
-  return status === "done" || status === "failed" || status === "cancelled";
+export function isFinished(status: UploadStatus): boolean {
+  return isUploadFinished(status);
 }
 
 /**

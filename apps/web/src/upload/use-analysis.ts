@@ -43,7 +43,8 @@ export function useAnalysis(target: AnalysisTarget | null) {
         // an event of another shape is ignored; the poll still runs
       }
     });
-    const poll = () => void requestJson(`/api/uploads/${encodeURIComponent(id)}`, UploadStateSchema).then(merge, () => undefined);
+    // with the speaker token the answer carries faces and error (without it: status and progress only)
+    const poll = () => void requestJson(`/api/uploads/${encodeURIComponent(id)}`, UploadStateSchema, { token }).then(merge, () => undefined);
     poll();
     const timer = window.setInterval(poll, POLL_MS);
     return () => {
