@@ -2,7 +2,9 @@ import type { FastifyInstance } from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@emotion/db";
 import { CreatedSession, ErrorBody } from "@emotion/protocol";
+import Fastify from "fastify";
 import { buildApp, type BuildAppOptions } from "../app";
+import { installRateLimits } from "./rate-limits";
 import { readSample, testVision } from "../test/fixtures";
 
 describe("REST limits", () => {
@@ -94,6 +96,17 @@ describe("REST limits", () => {
     const s = CreatedSession.parse((await createSession(a)).json());
     for (let i = 0; i < 100; i++) expect((await a.inject(`/api/join/${s.code}`)).statusCode).toBe(200);
     for (let i = 0; i < 30; i++) expect((await createSession(a)).statusCode).toBe(201);
+  });
+});
+
+describe("the limit table", () => {
+  it("fails start-up when a limited route does not exist (a renamed route cannot lose its limit)", async () => {
+    const bare = Fastify({ logger: false });
+    await installRateLimits(bare, { MAX_SESSIONS_PER_MINUTE: 1, MAX_PREDICTS_PER_MINUTE: 1, MAX_UPLOADS_PER_MINUTE: 1 });
+    bare.post("/api/sessions", async () => ({}));
+    bare.post("/api/v1/predict", async () => ({}));
+    await expect(bare.ready()).rejects.toThrow("rate limits for routes that do not exist: POST /api/sessions/:id/uploads");
+    await bare.close();
   });
 });
 
