@@ -24,9 +24,9 @@ export interface UploadsRepository {
   deleteUploadResults(uploadId: string): Promise<number>;
   /**
    * Queued or processing uploads that no running server is analysing: those of `worker` (this server,
-   * just started), those without a worker, and those whose server has not refreshed them for `staleMs`.
+   * just started; null: none), those without a worker, and those whose server has not refreshed them for `staleMs`.
    */
-  listInterruptedUploads(worker: string, staleMs: number): Promise<UploadRow[]>;
+  listInterruptedUploads(worker: string | null, staleMs: number): Promise<UploadRow[]>;
   /** Failed or cancelled uploads that still have participants (their clean-up was itself interrupted). */
   listUploadsWithLeftovers(): Promise<string[]>;
   /** Marks `worker`'s unfinished uploads as still held (see listInterruptedUploads). */
@@ -72,7 +72,8 @@ export function createUploadsRepository(db: Database): UploadsRepository {
     },
     async listInterruptedUploads(worker, staleMs) {
       const stale = sql`now() - ${`${Math.max(0, Math.round(staleMs))} milliseconds`}::interval`;
-      return db.select().from(uploads).where(and(unfinished(), or(eq(uploads.worker, worker), isNull(uploads.worker), lt(uploads.updatedAt, stale))));
+      const held = worker ? [eq(uploads.worker, worker)] : [];
+      return db.select().from(uploads).where(and(unfinished(), or(...held, isNull(uploads.worker), lt(uploads.updatedAt, stale))));
     },
     async listUploadsWithLeftovers() {
       const list = await db

@@ -11,8 +11,8 @@ export interface UploadJobsOptions {
   vision: () => Vision | null;
   fps: number;
   log: FastifyBaseLogger;
-  /** This server's id in uploads.worker (see upload.sweep.ts). */
-  worker: string;
+  /** This server's id in uploads.worker once it has one (see UploadFolder). */
+  worker: () => string | null;
   /** Pushes progress to the session's speakers (socket event upload:progress). */
   notify: (sessionId: string, p: UploadProgress) => void;
 }
@@ -60,8 +60,13 @@ export class UploadJobs {
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor(private readonly o: UploadJobsOptions) {
-    this.heartbeat = setInterval(() => void o.db.touchUploads(o.worker).catch((err) => o.log.warn({ err }, "upload heartbeat failed")), UPLOAD_HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.touch(), UPLOAD_HEARTBEAT_MS);
     this.heartbeat.unref();
+  }
+
+  private touch(): void {
+    const worker = this.o.worker();
+    if (worker) void this.o.db.touchUploads(worker).catch((err) => this.o.log.warn({ err }, "upload heartbeat failed"));
   }
 
   /** Recordings waiting (not counting the one being analysed). */
@@ -147,10 +152,10 @@ export class UploadJobs {
       });
       job.abort.signal.throwIfAborted();
       job.isFinishing = true;
+      await rm(job.path, { force: true }); // before "done": a finished upload never has its recording on disk
       await db.updateUpload(job.uploadId, { status: "done", progress: 1, faces: result.faces.length, durationS: result.durationS, error: null });
       this.send(job, { status: "done", progress: 1, faces: result.faces.length, error: null });
       log.info({ uploadId: job.uploadId, reqId: job.reqId, faces: result.faces.length, tracks: result.tracks, frames: result.frames, rows: writer.rows }, "upload analysed");
-      await rm(job.path, { force: true });
     } catch (err) {
       if (job.stop === "cancel") return this.finish(job, "cancelled", null);
       if (job.stop === "shutdown") return this.finish(job, "failed", UPLOAD_INTERRUPTED);

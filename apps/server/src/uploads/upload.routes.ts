@@ -13,7 +13,7 @@ import type { ZodTypeProvider } from "../http/zod";
 import { speakersRoom } from "../live/types";
 import { UploadJobs } from "./upload.jobs";
 import { UploadDiskQuota } from "./upload.quota";
-import { readWorkerId, sweepInterruptedUploads } from "./upload.sweep";
+import { sweepInterruptedUploads, UploadFolder } from "./upload.sweep";
 
 export const VIDEO_EXTENSIONS = ["mp4", "webm", "mov"];
 
@@ -46,33 +46,34 @@ declare module "fastify" {
  */
 export const uploadRoutes: FastifyPluginAsync = async (base) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
-  const dir = resolve(app.config.DATA_DIR, "uploads");
-  const worker = await readWorkerId(dir);
-  await sweepInterruptedUploads(app.db, dir, worker, app.log);
+  const folder = new UploadFolder(resolve(app.config.DATA_DIR, "uploads")); // made on the first upload
+  await sweepInterruptedUploads(app.db, folder, app.log);
   const jobs = new UploadJobs({
     db: app.db,
     vision: () => app.vision.current,
     fps: app.config.UPLOAD_FPS,
     log: app.log,
-    worker,
+    worker: () => folder.workerId,
     notify: (sessionId, p) => app.live?.io.to(speakersRoom(sessionId)).emit("upload:progress", p),
   });
   app.decorate("uploads", jobs);
-  app.addHook("onClose", () => jobs.close());
-  const context = { dir, worker, jobs, quota: new UploadDiskQuota(dir, app.config.UPLOAD_DISK_QUOTA_BYTES) };
+  app.addHook("onClose", async () => {
+    await jobs.close();
+    await folder.unlock();
+  });
+  const context = { folder, jobs, quota: new UploadDiskQuota(folder.dir, app.config.UPLOAD_DISK_QUOTA_BYTES) };
   await app.register(uploadRoutesOfSession, context);
   await app.register(uploadRoutesById, context);
 };
 
 interface UploadContext {
-  dir: string;
-  worker: string;
+  folder: UploadFolder;
   jobs: UploadJobs;
   quota: UploadDiskQuota;
 }
 
 /** /api/sessions/:id/uploads: every route needs the session's speaker token (one hook, before the body is read). */
-const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { dir, worker, jobs, quota }) => {
+const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { folder, jobs, quota }) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const maxBytes = app.config.MAX_VIDEO_BYTES;
   const maxQueued = app.config.MAX_QUEUED_UPLOADS;
@@ -110,8 +111,9 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
     checkQueue(reply);
     if (!request.isMultipart()) throw new AppError("BAD_REQUEST", 'send the recording as multipart/form-data in the field "video"');
     const declared = Number(request.headers["content-length"]);
+    const worker = await folder.prepare();
     const release = await reserveDisk(reply, Number.isFinite(declared) && declared > 0 ? Math.min(declared, maxBytes + 64 * 1024) : maxBytes);
-    const part = join(dir, `${randomUUID()}.part`);
+    const part = join(folder.dir, `${randomUUID()}.part`);
     try {
       const file = await request.file();
       if (!file) throw new AppError("BAD_REQUEST", 'the multipart field "video" is missing');
@@ -128,7 +130,7 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
         throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${file.filename || "the file"} is not an mp4, webm or mov video`);
       checkQueue(reply);
       const upload = await app.db.createUpload({ sessionId: session.id, fileName: file.filename || "recording", bytes: size, worker });
-      const path = join(dir, `${upload.id}.upload`);
+      const path = join(folder.dir, `${upload.id}.upload`);
       await rename(part, path);
       jobs.enqueue({ uploadId: upload.id, sessionId: session.id, path, reqId: request.id });
       return reply.status(202).send({ uploadId: upload.id });
@@ -144,7 +146,7 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
 };
 
 /** /api/uploads/:uploadId: anyone with the id sees how far it is; its session's speaker sees and cancels it. */
-const uploadRoutesById: FastifyPluginAsync<UploadContext> = async (base, { worker, jobs }) => {
+const uploadRoutesById: FastifyPluginAsync<UploadContext> = async (base, { folder, jobs }) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const uploadOf = async (request: FastifyRequest) => {
     const { uploadId } = request.params as { uploadId: string };
@@ -186,7 +188,7 @@ const uploadRoutesById: FastifyPluginAsync<UploadContext> = async (base, { worke
     const outcome = jobs.cancel(upload.id);
     if (outcome === "finished") throw new AppError("CONFLICT", "the upload is already done");
     if (outcome === "absent") {
-      if (upload.worker && upload.worker !== worker) throw new AppError("CONFLICT", "this upload is being analysed by another server instance; cancel it there");
+      if (upload.worker && upload.worker !== folder.workerId) throw new AppError("CONFLICT", "this upload is being analysed by another server instance; cancel it there");
       // unfinished, ours, yet not in this process: cannot happen after the start-up sweep, but never leave it stuck
       await app.db.deleteUploadResults(upload.id);
       await app.db.updateUpload(upload.id, { status: "cancelled", error: null });

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { createDb, type Db } from "@emotion/db";
 import { UPLOAD_INTERRUPTED } from "@emotion/protocol";
 import { buildApp } from "../app";
 import { hashToken } from "../sessions";
-import { WORKER_ID_FILE } from "./upload.sweep";
+import { LOCK_FILE, WORKER_ID_FILE } from "./upload.sweep";
 
 /** What a crash mid-analysis leaves: a "processing" row, its recording on disk, and the readings stored so far. */
 async function crashedUpload(db: Db, dir: string, worker: string | null) {
@@ -56,6 +56,7 @@ describe("the start-up sweep of interrupted uploads", () => {
       }
       expect(existsSync(mine.file) || existsSync(legacy.file) || existsSync(partial)).toBe(false);
       expect(readFileSync(join(dir, WORKER_ID_FILE), "utf8")).toBe("this-server");
+      expect(readFileSync(join(dir, LOCK_FILE), "utf8")).toBe(`${process.pid} ${hostname()}`);
       expect((await db.getUpload(theirs.upload.id))!.status).toBe("processing");
       expect(await db.countReadings(theirs.session.id)).toBe(3);
       // a swept upload is finished: cancelling it is a conflict
@@ -65,5 +66,21 @@ describe("the start-up sweep of interrupted uploads", () => {
     } finally {
       await app.close();
     }
+  });
+
+  it("leaves a folder alone that another live server on this host holds, and makes nothing before the first upload", async () => {
+    const shared = mkdtempSync(join(tmpdir(), "upload-sweep-shared-"));
+    mkdirSync(join(shared, "uploads"));
+    // the parent process (the test runner) stands for a dev server using the same DATA_DIR
+    writeFileSync(join(shared, "uploads", LOCK_FILE), `${process.ppid} ${hostname()}`);
+    const waiting = join(shared, "uploads", "0b6f0000-0000-4000-8000-000000000000.upload");
+    writeFileSync(waiting, "its recording");
+    const fresh = mkdtempSync(join(tmpdir(), "upload-sweep-fresh-"));
+    for (const DATA_DIR of [shared, fresh]) {
+      const app = await buildApp({ db, vision: null, logger: false, DATA_DIR });
+      await app.close();
+    }
+    expect(existsSync(waiting)).toBe(true);
+    expect(existsSync(join(fresh, "uploads"))).toBe(false);
   });
 });
