@@ -21,10 +21,13 @@ export interface SpawnOptions {
   logFile?: string;
   serverDir?: string;
   readyTimeoutMs?: number;
+  /** Listen on this port (a restart after a crash keeps its clients' URL); default: a free one. */
+  port?: number;
 }
 
 export interface ServerProcess {
   url: string;
+  port: number;
   pid: number;
   /** How the server ended when it ended on its own (a crash), else null. */
   readonly crashed: string | null;
@@ -53,7 +56,7 @@ const exited = (child: ChildProcess) => new Promise<void>((resolve) => (hasExite
  */
 export async function startServerProcess(options: SpawnOptions = {}): Promise<ServerProcess> {
   const { serverDir = SERVER_DIR, readyTimeoutMs = 120_000 } = options;
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   const ownDataDir = options.dataDir ? null : mkdtempSync(join(tmpdir(), "emotion-server-"));
   const env: NodeJS.ProcessEnv = {
@@ -116,6 +119,7 @@ export async function startServerProcess(options: SpawnOptions = {}): Promise<Se
 
   return {
     url,
+    port,
     pid: child.pid!,
     get crashed() {
       return crashed;

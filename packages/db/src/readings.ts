@@ -62,6 +62,8 @@ export interface ReadingsRepository {
   reportBuckets(sessionId: string, factor?: number): Promise<ReportBucket[]>;
   /** Streams a session's readings in (participant, t_ms) order, `batchSize` rows at a time (exports). */
   streamReadings(sessionId: string, batchSize?: number): AsyncIterable<StoredReading[]>;
+  /** The listener crop counters (seq) stored for one participant, ascending, repeats included (audits: acked vs stored). */
+  storedSeqs(sessionId: string, participantId: string): Promise<number[]>;
 }
 
 /** One participant's readings in one report bucket: the shape packages/analytics reads. */
@@ -245,6 +247,13 @@ export function createReadingsRepository(_db: Database, rows: RawRows): Readings
         after = { p: last.participant_id, t: last.t_ms };
         if (list.length < batchSize) return;
       }
+    },
+
+    async storedSeqs(sessionId, participantId) {
+      if (!UUID.test(sessionId) || !UUID.test(participantId)) return [];
+      const list = await rows<{ seq: number }>(sql`
+        SELECT seq FROM readings WHERE session_id = ${sessionId} AND participant_id = ${participantId} AND seq IS NOT NULL ORDER BY seq`);
+      return list.map((r) => Number(r.seq));
     },
 
     async participantTimeline(sessionId, participantId, range = {}) {

@@ -1,4 +1,4 @@
-import { MAX_FRAME_BYTES } from "@emotion/protocol";
+import { AppError, clientEventSchemas, MAX_FRAME_BYTES } from "@emotion/protocol";
 import type { FastifyInstance } from "fastify";
 import { Server } from "socket.io";
 import { availableParallelism } from "node:os";
@@ -82,6 +82,13 @@ export function attachLive(app: FastifyInstance): LiveHub {
   });
 
   io.on("connection", (socket) => {
+    // An event no handler knows still gets an answer when it asks for one, rather than a silent timeout.
+    socket.onAny((event: string, ...args: unknown[]) => {
+      const ack = args.at(-1);
+      if (event in clientEventSchemas || typeof ack !== "function") return;
+      const error = new AppError("NOT_FOUND", `no event ${String(event).slice(0, 40)}; see ClientToServerEvents in packages/protocol`);
+      (ack as (response: unknown) => void)({ ok: false, ...error.toBody() });
+    });
     registerListenerEvents(socket, deps);
     registerSpeakerEvents(socket, deps);
     socket.emit("session:config", { rateHz: config.READING_RATE_HZ });
