@@ -51,7 +51,7 @@ function badCrop(seq: number): unknown {
 
 function badOther(event: string): unknown {
   const variants: Record<string, Array<() => unknown>> = {
-    "listener:join": [() => ({ v: 1, code: "x".repeat(5000) }), () => ({ v: 1, code: 12 }), () => ({ v: 1, code: "AB" }), () => ({ v: 1, code: "ZZZZZZ", participantId: "../../etc", participantToken: "t".repeat(10_000) })],
+    "listener:join": [() => ({ v: 1, code: "ZZZZZZ" }), () => ({ v: 1, code: "x".repeat(5000) }), () => ({ v: 1, code: 12 }), () => ({ v: 1, code: "AB" }), () => ({ v: 1, code: "ZZZZZZ", participantId: "../../etc", participantToken: "t".repeat(10_000) })],
     "listener:state": [() => ({ v: 1, state: "asleep" }), () => ({ v: 1 }), () => "paused"],
     "listener:leave": [() => ({ v: 7 }), () => null],
     "speaker:join": [() => ({ v: 1, sessionId: "' OR 1=1 --", speakerToken: "x" }), () => ({ v: 1, sessionId: "x".repeat(100_000), speakerToken: "" })],

@@ -63,7 +63,7 @@ async function main() {
       log(`chaos: ${name}`);
       if (name === "kill") results.push(await killScenario(ctx, { listeners: n, fps: 4, seconds: args.quick ? 25 : 45, kills: 3 }));
       if (name === "outage") results.push(await outageScenario(ctx, { listeners: n, fps: 4, outageSeconds: args["outage-seconds"] }));
-      if (name === "hostile") results.push(await hostileScenario(ctx, { listeners: n, fps: 4, socketPayloads: args.quick ? 600 : 2000, restRequests: args.quick ? 100 : 300 }));
+      if (name === "hostile") results.push(await hostileScenario(ctx, { listeners: n, fps: 4, socketPayloads: args.quick ? 600 : 2000, restRequests: args.quick ? 100 : 300, minSeconds: args.quick ? 10 : 30 }));
     }
     if (args["soak-minutes"] > 0) results.push(await soakScenario(ctx, { listeners: args["soak-listeners"], fps: 4, minutes: args["soak-minutes"] }));
   } finally {

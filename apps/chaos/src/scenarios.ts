@@ -184,7 +184,7 @@ export async function outageScenario(ctx: Context, o: { listeners: number; fps: 
 }
 
 /** A hostile client (socket and REST) beside normal listeners: nobody else harmed, nothing hostile stored, no 5xx. */
-export async function hostileScenario(ctx: Context, o: { listeners: number; fps: number; socketPayloads: number; restRequests: number }): Promise<ScenarioResult> {
+export async function hostileScenario(ctx: Context, o: { listeners: number; fps: number; socketPayloads: number; restRequests: number; minSeconds: number }): Promise<ScenarioResult> {
   const started = Date.now();
   const server = await startServer(ctx, undefined);
   const session = await createSession(server.url, "chaos: hostile client");
@@ -194,6 +194,8 @@ export async function hostileScenario(ctx: Context, o: { listeners: number; fps:
     runHostileSocket(server.url, session.code, o.socketPayloads, tally),
     runHostileRest(server.url, session, o.restRequests, tally),
   ]);
+  // The normal listeners go on streaming for a while after the attack: the damage may show late.
+  await sleep(Math.max(0, started + o.minSeconds * 1000 - Date.now()));
   const problems: string[] = [];
   if (server.crashed) problems.push(server.crashed);
   const health = await fetch(`${server.url}/health`).then((r) => r.status, () => 0);
