@@ -57,6 +57,20 @@ describe("inference worker pool", () => {
     expect(errors).toEqual([]);
   });
 
+  it("retires a worker that does not answer a batch in time; the batch is classified in-process, nothing lost", async () => {
+    let inProcess = 0;
+    // 1 ms: no worker answers a 40-crop batch that fast, so the timeout path runs for real.
+    pool = createInferencePool({ size: 1, threads: 1, jobTimeoutMs: 1, fallback: (c) => ((inProcess += c.length), vision.classify(c)), expectedCard: () => vision.card, log });
+    pool.warmUp();
+    await waitFor(() => pool!.readyWorkers === 1);
+    const batch = Array.from({ length: 40 }, (_, i) => crops[i % crops.length]!);
+    const results = await pool.classify(batch);
+    expect(results.map((r) => r.dominant)).toEqual((await vision.classify(batch)).map((r) => r.dominant));
+    expect(inProcess).toBe(40);
+    expect(pool.readyWorkers).toBe(0);
+    expect(JSON.stringify(errors)).toMatch(/longer than 1 ms \(INFERENCE_JOB_TIMEOUT_MS\)/);
+  });
+
   it("keeps classifying in-process when the worker's model is not the app's", async () => {
     let inProcess = 0;
     pool = createInferencePool({
