@@ -1,6 +1,6 @@
 /**
  * `pnpm chaos`: faults against the real server on a real Postgres of its own, with figures.
- *   pnpm chaos [--quick] [--json] [--only kill,outage,hostile] [--soak-minutes 30 --soak-listeners 200]
+ *   pnpm chaos [--quick] [--json] [--only kill,outage,shutdown,hostile] [--soak-minutes 30 --soak-listeners 200]
  * Exits 1 when any scenario loses an acked reading, stores one twice, stores hostile input, answers bad
  * input with a 5xx, or crashes.
  */
@@ -8,9 +8,9 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { loadCropPool } from "@emotion/loadtest/crops";
 import { startThrowawayPostgres } from "./postgres";
-import { hostileScenario, killScenario, outageScenario, soakScenario, type Context, type ScenarioResult } from "./scenarios";
+import { hostileScenario, killScenario, outageScenario, shutdownScenario, soakScenario, type Context, type ScenarioResult } from "./scenarios";
 
-const SCENARIOS = ["kill", "outage", "hostile"] as const;
+const SCENARIOS = ["kill", "outage", "shutdown", "hostile"] as const;
 
 const Args = z.object({
   quick: z.boolean(),
@@ -39,7 +39,7 @@ function parse() {
     },
   });
   if (values.help) {
-    process.stdout.write("usage: pnpm chaos [--quick] [--json] [--only kill,outage,hostile] [--listeners 20] [--outage-seconds 60] [--soak-minutes 30 --soak-listeners 200]\n");
+    process.stdout.write("usage: pnpm chaos [--quick] [--json] [--only kill,outage,shutdown,hostile] [--listeners 20] [--outage-seconds 60] [--soak-minutes 30 --soak-listeners 200]\n");
     process.exit(0);
   }
   const parsed = Args.safeParse({ ...values, "outage-seconds": values["outage-seconds"] ?? (values.quick ? "15" : "60") });
@@ -63,6 +63,7 @@ async function main() {
       log(`chaos: ${name}`);
       if (name === "kill") results.push(await killScenario(ctx, { listeners: n, fps: 4, seconds: args.quick ? 25 : 45, kills: 3 }));
       if (name === "outage") results.push(await outageScenario(ctx, { listeners: n, fps: 4, outageSeconds: args["outage-seconds"] }));
+      if (name === "shutdown") results.push(await shutdownScenario(ctx, { listeners: n, fps: 4 }));
       if (name === "hostile") results.push(await hostileScenario(ctx, { listeners: n, fps: 4, socketPayloads: args.quick ? 600 : 2000, restRequests: args.quick ? 100 : 300, minSeconds: args.quick ? 10 : 30 }));
     }
     if (args["soak-minutes"] > 0) results.push(await soakScenario(ctx, { listeners: args["soak-listeners"], fps: 4, minutes: args["soak-minutes"] }));

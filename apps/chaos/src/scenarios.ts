@@ -183,6 +183,33 @@ export async function outageScenario(ctx: Context, o: { listeners: number; fps: 
   return finish(ctx, `Postgres stopped ${o.outageSeconds} s under load`, started, session.id, listeners, server, { rssBeforeMb: rssBefore, rssMaxDuringOutageMb: rssMax, ackedDuringOutage: ackedDuring, queuedInListenersAtRecovery: queuedAtEnd, catchUpSeconds }, problems);
 }
 
+/**
+ * SIGTERM while the database is away: the server must not claim success. It waits SHUTDOWN_TIMEOUT_MS,
+ * exits 1 and names how many accepted readings it could not store; those were never acked, so the
+ * listeners still hold them and store them through the next server once the database is back.
+ */
+export async function shutdownScenario(ctx: Context, o: { listeners: number; fps: number }): Promise<ScenarioResult> {
+  const started = Date.now();
+  const first = await startServerProcess({
+    logFile: join(tmpdir(), `emotion-chaos-server-${process.pid}.log`),
+    env: { DATABASE_URL: ctx.pg.url, READING_RATE_HZ: "4", LOG_LEVEL: "warn", INFERENCE_THREADS: "1", SHUTDOWN_TIMEOUT_MS: "2000", ...ctx.serverEnv },
+  });
+  const session = await createSession(first.url, "chaos: shutdown during an outage");
+  const listeners = await openListeners(ctx, first.url, session, o.listeners, o.fps);
+  await sleep(3000);
+  await ctx.pg.stop();
+  await sleep(2000);
+  const exit = await first.stop();
+  const problems: string[] = [];
+  const unstored = Number(/exiting with (\d+) accepted readings not stored/.exec(first.output)?.[1] ?? 0);
+  if (exit.code !== 1) problems.push(`SIGTERM with the database away exited with ${JSON.stringify(exit)}, not code 1`);
+  if (!unstored) problems.push("the server did not say how many accepted readings it could not store");
+  await ctx.pg.start();
+  const second = await startServer(ctx, first.port);
+  await sleep(3000);
+  return finish(ctx, "SIGTERM during a database outage", started, session.id, listeners, second, { exitCode: exit.code, unstoredAtExit: unstored }, problems);
+}
+
 /** A hostile client (socket and REST) beside normal listeners: nobody else harmed, nothing hostile stored, no 5xx. */
 export async function hostileScenario(ctx: Context, o: { listeners: number; fps: number; socketPayloads: number; restRequests: number; minSeconds: number }): Promise<ScenarioResult> {
   const started = Date.now();

@@ -31,8 +31,13 @@ export interface ServerProcess {
   pid: number;
   /** How the server ended when it ended on its own (a crash), else null. */
   readonly crashed: string | null;
-  /** Stops the server (SIGTERM: it flushes readings; SIGKILL after 20 s), then removes a temp data directory. */
-  stop(): Promise<void>;
+  /** The last few kB of the server's output. */
+  readonly output: string;
+  /**
+   * Stops the server (SIGTERM: it stores what it accepted; SIGKILL after 20 s), then removes a temp data
+   * directory. Answers how it exited: code 1 means some accepted readings could not be stored.
+   */
+  stop(): Promise<{ code: number | null; signal: string | null }>;
 }
 
 export function freePort(): Promise<number> {
@@ -124,6 +129,9 @@ export async function startServerProcess(options: SpawnOptions = {}): Promise<Se
     get crashed() {
       return crashed;
     },
+    get output() {
+      return tail;
+    },
     async stop() {
       stopping = true;
       if (!hasExited(child)) {
@@ -133,6 +141,7 @@ export async function startServerProcess(options: SpawnOptions = {}): Promise<Se
         clearTimeout(timer);
       }
       cleanup();
+      return { code: child.exitCode, signal: child.signalCode };
     },
   };
 }

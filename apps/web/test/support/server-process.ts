@@ -12,5 +12,5 @@ export async function startServer(dataDir: string, timeoutMs = 120_000): Promise
   const logFile = join(dataDir, "server.log");
   // Always embedded PGlite in a fresh directory: the test must not touch a developer's database.
   const server = await startServerProcess({ dataDir: join(dataDir, "db"), logFile, env: { DATABASE_URL: undefined }, readyTimeoutMs: timeoutMs });
-  return { url: server.url, logFile, stop: () => server.stop() };
+  return { url: server.url, logFile, stop: () => server.stop().then(() => undefined) };
 }
