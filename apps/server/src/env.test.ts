@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "./env";
+import { Env, parseEnv } from "./env";
 
 const errorOf = (source: Record<string, string>) => {
   try {
@@ -60,5 +61,14 @@ describe("parseEnv", () => {
     expect(parseEnv({ TRUST_PROXY: "1" }).TRUST_PROXY).toBe(1);
     expect(parseEnv({ TRUST_PROXY: "10.0.0.0/8, 127.0.0.1" }).TRUST_PROXY).toEqual(["10.0.0.0/8", "127.0.0.1"]);
     expect(errorOf({ TRUST_PROXY: "yes" })).toContain("TRUST_PROXY: expected true, false, a hop count, or proxy addresses/CIDRs separated by commas, got 'yes'");
+  });
+
+  it("accepts .env.example as written, and it lists every variable", () => {
+    const lines = readFileSync(new URL("../.env.example", import.meta.url), "utf8").split("\n");
+    const set = Object.fromEntries(lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    expect(() => parseEnv(set)).not.toThrow();
+    const mentioned = new Set(lines.map((l) => /^#?\s*([A-Z_]+)=/.exec(l)?.[1]).filter(Boolean));
+    const documented = Object.keys(Env.in.shape).filter((name) => !["INIT_CWD", "NODE_ENV"].includes(name));
+    expect(documented.filter((name) => !mentioned.has(name))).toEqual([]);
   });
 });
