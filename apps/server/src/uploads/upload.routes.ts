@@ -66,6 +66,9 @@ export const uploadRoutes: FastifyPluginAsync = async (base) => {
   await app.register(uploadRoutesById, context);
 };
 
+// Not encapsulated (what fastify-plugin does): `app.uploads` is visible on the app, as declared above.
+(uploadRoutes as unknown as Record<symbol, boolean>)[Symbol.for("skip-override")] = true;
+
 interface UploadContext {
   folder: UploadFolder;
   jobs: UploadJobs;
