@@ -168,6 +168,6 @@ export function decodeDetections(
     for (let k = 0; k < 6; k++) keypoints.push({ x: toX(g[4 + k * 2]!), y: toY(g[5 + k * 2]!) });
     return { box: { x: toX(g[0]!) - width / 2, y: toY(g[1]!) - height / 2, width, height }, score, keypoints };
   });
-  faces.sort((p, q) => q.box.width * q.box.height - p.box.width * p.box.height);
+  // merged is in score order already: the most confident first, never merely the largest
   return faces.slice(0, options.maxFaces ?? 32);
 }

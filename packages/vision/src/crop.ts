@@ -1,12 +1,15 @@
 import type { FaceQuality } from "@emotion/protocol";
 import type { Face, FaceCrop, QualityOptions, RawImage } from "./types";
+import { estimateYaw } from "./head-pose";
+
+export { estimateYaw };
 
 /** Crop side relative to the detector box: FER2013 faces fill most of the frame, chin to brow plus a little. */
 const CROP_SCALE = 1.1;
 /** Shift the crop centre down a little: BlazeFace boxes sit high (brow line to chin). */
 const CENTRE_SHIFT = 0.05;
 
-export const DEFAULT_QUALITY: Required<QualityOptions> = { minFaceSize: 40, minSharpness: 60, maxYaw: 50 };
+export const DEFAULT_QUALITY: Required<QualityOptions> = { minFaceSize: 40, minSharpness: 60, maxYaw: 45 };
 
 /** BT.601 luma of pixel `p` (an index in pixels, not bytes). */
 function lumaAt(data: RawImage["data"], c: number, p: number): number {
@@ -28,18 +31,6 @@ export function laplacianVariance(pixels: Uint8Array, side: number): number {
   }
   const mean = sum / n;
   return sumSq / n - mean * mean;
-}
-
-/** Head yaw in degrees from the nose's offset against the eye midpoint, in the eye-aligned frame. */
-export function estimateYaw(face: Face): number {
-  const [e0, e1, nose] = face.keypoints;
-  if (!e0 || !e1 || !nose) return 0;
-  const ex = e1.x - e0.x, ey = e1.y - e0.y;
-  const eyeDist = Math.hypot(ex, ey);
-  if (eyeDist < 1e-6) return 90;
-  const along = ((nose.x - (e0.x + e1.x) / 2) * ex + (nose.y - (e0.y + e1.y) / 2) * ey) / eyeDist;
-  const d = along / (eyeDist / 2);
-  return Math.asin(Math.max(-1, Math.min(1, d))) * (180 / Math.PI);
 }
 
 /**

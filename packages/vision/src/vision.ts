@@ -2,6 +2,8 @@ import type * as ort from "onnxruntime-common";
 import { EMOTIONS, type FacePrediction, toProbabilities, dominantOf, AppError } from "@emotion/protocol";
 import { DETECTOR_SIDE, decodeDetections, letterboxInput } from "./blazeface";
 import { cropFace } from "./crop";
+import { searchFaces, type Window } from "./face-search";
+import { checkDetectOptions, cutWindow, shiftFace, unmirrorFace } from "./window";
 import type { DetectOptions, EmotionResult, Face, FaceCrop, ModelCard, QualityOptions, RawImage } from "./types";
 
 type Ort = Pick<typeof ort, "InferenceSession" | "Tensor">;
@@ -64,19 +66,28 @@ export async function createVision(options: CreateVisionOptions): Promise<Vision
   const clsOut = classifier.outputNames[0]!;
   const lookup = new Float32Array(256).map((_, v) => (v - mean) / std);
 
-  async function detectFaces(image: RawImage, opts?: DetectOptions): Promise<Face[]> {
-    if (image.width < 1 || image.height < 1) return [];
+  /** Runs BlazeFace on one window of the image; faces in source pixels, in the detector's own order. */
+  async function detectInWindow(image: RawImage, window: Window, minScore: number, isMirrored: boolean): Promise<Face[]> {
+    const view = cutWindow(image, window, isMirrored);
     // One input buffer per call: ONNX Runtime reads it while the run is in flight, and a buffer
     // shared between runs let a concurrent call overwrite another's image (answers swapped).
     const detectorInput = new Float32Array(DETECTOR_SIDE * DETECTOR_SIDE * 3);
-    const lb = letterboxInput(image, detectorInput);
+    const lb = letterboxInput(view, detectorInput);
     const input = new o.Tensor("float32", detectorInput, [1, DETECTOR_SIDE, DETECTOR_SIDE, 3]);
     const out = await detector.run({ [detInName]: input });
     const heads = [
       { scores: out[scores16]!.data as Float32Array, boxes: out[boxes16]!.data as Float32Array },
       { scores: out[scores8]!.data as Float32Array, boxes: out[boxes8]!.data as Float32Array },
     ];
-    return decodeDetections(heads, lb, opts);
+    return decodeDetections(heads, lb, { scoreThreshold: minScore, maxFaces: 896 }).map((f) =>
+      shiftFace(isMirrored ? unmirrorFace(f, window.width) : f, window.x, window.y),
+    );
+  }
+
+  async function detectFaces(image: RawImage, opts?: DetectOptions): Promise<Face[]> {
+    if (image.width < 1 || image.height < 1) return [];
+    checkDetectOptions(opts);
+    return searchFaces((window, minScore, isMirrored) => detectInWindow(image, window, minScore, isMirrored), image.width, image.height, opts);
   }
 
   async function classify(crops: Uint8Array[]): Promise<EmotionResult[]> {
