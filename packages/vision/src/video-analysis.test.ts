@@ -1,11 +1,12 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadVision } from "./node";
 import { analyzeVideo, trackVideo, type FaceReadings } from "./video-analysis";
 import { resolveFfmpeg } from "./ffmpeg";
+import { VideoError } from "./video";
 import type { Vision } from "./vision";
 import { makeJumpingFacesVideo, makeTwoFaceVideo } from "../test/video-fixture";
 
@@ -45,7 +46,15 @@ describe("analyzeVideo", () => {
   it("gives clear errors for files that are not videos or have no faces", async () => {
     const text = join(dir, "notes.mp4");
     writeFileSync(text, "this is not a video");
-    await expect(analyzeVideo(vision, text)).rejects.toMatchObject({ code: "UNSUPPORTED_MEDIA_TYPE" });
+    const refused = await analyzeVideo(vision, text).catch((e: unknown) => e);
+    // a plain sentence for people; the path and ffmpeg's words only in `detail`, for the log
+    expect(refused).toMatchObject({ code: "UNSUPPORTED_MEDIA_TYPE", message: "the file has no video stream that can be read" });
+    expect((refused as VideoError).detail).toContain(text);
+    const truncated = join(dir, "truncated.mp4");
+    writeFileSync(truncated, readFileSync(video).subarray(0, 3000));
+    const broken = await analyzeVideo(vision, truncated).catch((e: unknown) => e);
+    expect((broken as Error).message).not.toMatch(/\/|ffmpeg|moov|invalid/i);
+    expect(broken).toBeInstanceOf(VideoError);
     await expect(analyzeVideo(vision, join(dir, "missing.mp4"))).rejects.toBeTruthy();
     const empty = join(dir, "empty.mp4");
     execFileSync(resolveFfmpeg(), ["-y", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10:duration=2", "-pix_fmt", "yuv420p", empty]);
