@@ -28,6 +28,10 @@ export function uploadErrorMessage(error: ApiError): string {
       return "This browser has no valid speaker key for that session. Pick another session or create a new one.";
     case 404:
       return "That session no longer exists. Create a new one.";
+    case 429:
+      return "The server already has as many recordings waiting as it accepts. Try again in a minute.";
+    case 507:
+      return "The server has no room for more recordings right now. Try again once the recordings ahead are analysed.";
     default:
       return error.message;
   }
