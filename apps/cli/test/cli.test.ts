@@ -19,8 +19,9 @@ describe("emotion predict", () => {
     expect(r.code, r.stderr).toBe(0);
     const { faces } = ImagePrediction.parse(lastJson(r));
     expect(faces.length).toBeGreaterThanOrEqual(1);
-    const areas = faces.map((f) => f.box.width * f.box.height);
-    expect(areas).toEqual([...areas].sort((a, b) => b - a));
+    // most confident first (scores within 0.02 count as equal: nearer the centre first), never merely the largest
+    const bands = faces.map((f) => Math.round(f.score / 0.02));
+    expect(bands).toEqual([...bands].sort((a, b) => b - a));
     for (const face of faces.filter((f) => f.probabilities)) {
       expect(sum(face.probabilities!)).toBeCloseTo(1, 3);
       expect(EMOTIONS).toContain(face.dominant);

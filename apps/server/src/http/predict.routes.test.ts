@@ -40,8 +40,10 @@ describe("image API", () => {
         expect(face.dominant).not.toBeNull();
       } else expect(face.quality.reason).not.toBeNull();
     }
-    // largest first
-    for (let i = 1; i < faces.length; i++) expect(faces[i]!.box.width).toBeLessThanOrEqual(faces[i - 1]!.box.width);
+    // most confident first (scores within 0.02 count as equal: nearer the centre first), never merely the largest
+    const bands = faces.map((f) => Math.round(f.score / 0.02));
+    expect(bands).toEqual([...bands].sort((a, b) => b - a));
+    expect(faces[0]!.score).toBe(Math.max(...faces.map((f) => f.score)));
   });
 
   it("accepts the multipart field image and answers the same as the raw body", async () => {
