@@ -41,7 +41,7 @@ function watchServerMemory(server: ServerProcess | null, url: string) {
 async function run(o: LoadOptions, onCleanup: (fn: () => Promise<void>) => void): Promise<LoadReport> {
   log(o.url ? `load test against ${o.url}` : "starting the server (tsx apps/server/src/index.ts) and the crop pool…");
   const [crops, server] = await Promise.all([loadCropPool(), o.url ? Promise.resolve(null) : startServer({ serverDir: o.serverDir })]);
-  if (server) onCleanup(() => server.stop());
+  if (server) onCleanup(async () => void (await server.stop()));
   const url = o.url ?? server!.url;
   log(`${crops.length} real face crops in the pool; server ${url}${server ? ` (pid ${server.pid})` : ""}`);
 

@@ -94,7 +94,16 @@ export type ReadingAck = z.infer<typeof ReadingAck>;
 export const ListenerState = z.object({ v: z.literal(1), state: z.enum(["active", "paused", "camera_off"]) });
 export type ListenerState = z.infer<typeof ListenerState>;
 
-export const SpeakerJoin = z.object({ v: z.literal(1), sessionId: z.string().max(64), speakerToken: z.string().max(256) });
+export const SpeakerJoin = z.object({
+  v: z.literal(1),
+  sessionId: z.string().max(64),
+  speakerToken: z.string().max(256),
+  /**
+   * Also receive `session:readings` (every reading as it is classified). The dashboard draws the
+   * once-a-second `session:mood` and does not ask for them; tools measuring latency do.
+   */
+  readings: z.boolean().optional(),
+});
 export type SpeakerJoin = z.infer<typeof SpeakerJoin>;
 
 export const SpeakerMarker = z.object({ v: z.literal(1), label: z.string().trim().min(1).max(100) });

@@ -3,7 +3,7 @@ import { AppError, type LiveReading, type Marker, type ReadingAck, type SessionS
 import type { FastifyBaseLogger } from "fastify";
 import type { Batcher } from "./batcher";
 import { claimTMs, RoomState } from "./room";
-import { listenersRoom, speakersRoom, type AppServer } from "./types";
+import { listenersRoom, readingsRoom, speakersRoom, type AppServer } from "./types";
 import type { ReadingWriter } from "./writer";
 
 export interface LiveHubOptions {
@@ -183,7 +183,7 @@ export class LiveHub {
 
   private flushOutbox(): void {
     this.isOutboxScheduled = false;
-    for (const [sessionId, readings] of this.outbox) this.o.io.to(speakersRoom(sessionId)).emit("session:readings", readings);
+    for (const [sessionId, readings] of this.outbox) this.o.io.to(readingsRoom(sessionId)).emit("session:readings", readings);
     this.outbox.clear();
   }
 

@@ -62,7 +62,12 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
   it("joins 3 listeners, classifies their crops in batches, pushes readings and mood, stores every reading", async () => {
     const s = await createSession();
     const speaker = await client();
-    const initial = await ok<RoomMood>(speaker, "speaker:join", { v: 1, sessionId: s.id, speakerToken: s.speakerToken });
+    const initial = await ok<RoomMood>(speaker, "speaker:join", { v: 1, sessionId: s.id, speakerToken: s.speakerToken, readings: true });
+    // a dashboard that did not ask for every reading gets only the room mood
+    const dashboard = await client();
+    await ok(dashboard, "speaker:join", { v: 1, sessionId: s.id, speakerToken: s.speakerToken });
+    let dashboardReadings = 0;
+    dashboard.on("session:readings", (list) => (dashboardReadings += list.length));
     expect(initial).toMatchObject({ sessionId: s.id, listenerCount: 0 });
     const pushed: LiveReading[] = [];
     speaker.on("session:readings", (list) => pushed.push(...list));
@@ -98,6 +103,7 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
     expect(Object.values(mood.shares).reduce((x, y) => x + y, 0)).toBeCloseTo(1, 5);
     expect(mood.average).not.toBeNull();
     await expect.poll(() => pushed.length).toBe(12);
+    expect(dashboardReadings).toBe(0);
     expect(statuses).toContain("live");
 
     // a no-face beat and a browser-refused face are stored too

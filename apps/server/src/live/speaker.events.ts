@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { authorizeSpeaker, sessionTime, toMarker } from "../sessions";
 import type { LiveHub } from "./hub";
 import { registerEvent } from "./register";
-import { speakersRoom, type AppSocket } from "./types";
+import { readingsRoom, speakersRoom, type AppSocket } from "./types";
 
 /** Speaker events: join the dashboard room, add markers, start and end. */
 export function registerSpeakerEvents(socket: AppSocket, deps: { db: Db; hub: LiveHub; log: FastifyBaseLogger }): void {
@@ -19,7 +19,7 @@ export function registerSpeakerEvents(socket: AppSocket, deps: { db: Db; hub: Li
     const room = await hub.room(session.id);
     if (!room) throw new AppError("NOT_FOUND", `no session ${p.sessionId}`);
     socket.data.speakerOf = session.id;
-    await socket.join(speakersRoom(session.id));
+    await socket.join(p.readings ? [speakersRoom(session.id), readingsRoom(session.id)] : speakersRoom(session.id));
     return room.mood();
   }, log);
 

@@ -18,3 +18,5 @@ export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Inter
 
 export const speakersRoom = (sessionId: string) => `session:${sessionId}:speakers`;
 export const listenersRoom = (sessionId: string) => `session:${sessionId}:listeners`;
+/** Speakers who asked for every reading (speaker:join with `readings: true`). */
+export const readingsRoom = (sessionId: string) => `session:${sessionId}:readings`;
