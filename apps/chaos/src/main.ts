@@ -56,6 +56,12 @@ async function main() {
   log("chaos: starting a Postgres of its own and loading face crops…");
   const [pg, crops] = await Promise.all([startThrowawayPostgres(), loadCropPool()]);
   const ctx: Context = { pg, crops, log };
+  // Interrupted (Ctrl-C, a CI timeout): the Postgres of our own must not outlive us.
+  for (const signal of ["SIGINT", "SIGTERM"] as const)
+    process.once(signal, () => {
+      log(`chaos: ${signal}, removing its Postgres`);
+      void pg.destroy().finally(() => process.exit(130));
+    });
   const results: ScenarioResult[] = [];
   const n = args.listeners;
   try {
