@@ -59,6 +59,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     genReqId: () => randomUUID(),
     bodyLimit: 64 * 1024,
     trustProxy: trustProxyOf(config.TRUST_PROXY),
+    // Closing stores what was accepted for up to SHUTDOWN_TIMEOUT_MS (a preClose hook): Fastify must wait that long.
+    pluginTimeout: Math.max(10_000, config.SHUTDOWN_TIMEOUT_MS + 5000),
   });
   app.decorate("config", config);
   app.decorateRequest("speakerSession", null);

@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@emotion/db";
 import type { CreatedSession } from "@emotion/protocol";
 import { buildApp, type BuildAppOptions } from "../app";
-import { createJoinGuard } from "./listener.events";
 
 type AckResponse = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
 
@@ -75,14 +74,25 @@ describe("live limits (PGlite)", () => {
     expect(limited).toBeGreaterThanOrEqual(26);
   });
 
-  it("a join guard forgets failures after a minute", () => {
-    let t = 0;
-    const guard = createJoinGuard(2, () => t);
-    guard.fail("a");
-    guard.fail("a");
-    expect(() => guard.check("a")).toThrow(/try again in 60 s/);
-    expect(() => guard.check("b")).not.toThrow();
-    t = 60_001;
-    expect(() => guard.check("a")).not.toThrow();
+  it("answers NOT_READY, naming MAX_PENDING_READINGS, once that many readings wait for a database that is gone; acks none of them", async () => {
+    const { session, open, call } = await start({ MAX_PENDING_READINGS: 3, READING_RATE_HZ: 30, SHUTDOWN_TIMEOUT_MS: 200 });
+    const c = await open();
+    await call(c, "listener:join", { v: 1, code: session.code });
+    const gone = db!;
+    db = null;
+    await gone.close(); // the database goes away under a running server
+    const now = Date.now();
+    const waiting = [0, 1, 2].map((seq) => call(c, "listener:crop", { v: 1, kind: "no_face", seq, capturedAt: now + seq }));
+    await expect.poll(() => app!.live.writer.pending).toBe(3);
+    expect(await call(c, "listener:crop", { v: 1, kind: "no_face", seq: 3, capturedAt: now + 3 })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_READY", message: expect.stringContaining("MAX_PENDING_READINGS") },
+    });
+    // the three accepted ones are not acked (they are not stored): their acks wait
+    const settled = await Promise.race([Promise.all(waiting).then(() => "acked"), new Promise((r) => setTimeout(() => r("waiting"), 1500))]);
+    expect(settled).toBe("waiting");
+    expect(app!.live.writer.stats.outages).toBeGreaterThan(0);
+    expect(app!.live.writer.stats.quarantined).toBe(0);
+    sockets.splice(0).forEach((s) => s.disconnect());
   });
 });

@@ -7,6 +7,7 @@ import { generateToken, hashToken, isTokenValid, normaliseCode } from "../sessio
 import type { Batcher } from "./batcher";
 import type { LiveHub, NewReading } from "./hub";
 import { registerEvent, type Payload } from "./register";
+import type { JoinGuard } from "../sessions/join-guard";
 import { listenersRoom, type AppSocket } from "./types";
 import { QuarantinedRowError } from "./writer";
 
@@ -19,8 +20,8 @@ export interface ListenerDeps {
   log: FastifyBaseLogger;
   /** Listeners (not left) one session admits. */
   maxListeners?: number;
-  /** Counts failed join attempts per client address; refuses the address when it has made too many. */
-  joinGuard?: JoinGuard;
+  /** Counts failed join attempts per client address (shared with the REST join lookup); refuses an address that made too many. */
+  joinGuard?: Pick<JoinGuard, "check" | "fail">;
   /** Gets the inference workers going before the first crop arrives. */
   warmUpInference?: () => void;
 }
@@ -31,40 +32,6 @@ const MAX_FRAME_PIXELS = 1920 * 1080;
 const RECENT_ACKS = 64;
 /** New participants one session creates, as a multiple of its listener cap (a join/leave loop stops here). */
 const PARTICIPANTS_PER_LISTENER_SLOT = 5;
-
-export interface JoinGuard {
-  /** Throws RATE_LIMITED when `address` made too many failed attempts lately. */
-  check(address: string): void;
-  fail(address: string): void;
-}
-
-/** Failed joins (an unknown code) per address over a sliding minute: guessing codes gets slow. */
-export function createJoinGuard(maxFailuresPerMinute: number, now = () => Date.now()): JoinGuard {
-  const failures = new Map<string, number[]>();
-  const recent = (address: string) => {
-    const cutoff = now() - 60_000;
-    const list = (failures.get(address) ?? []).filter((t) => t > cutoff);
-    if (list.length) failures.set(address, list);
-    else failures.delete(address);
-    return list;
-  };
-  return {
-    check(address) {
-      const list = recent(address);
-      if (list.length < maxFailuresPerMinute) return;
-      const retryS = Math.max(1, Math.ceil((list[0]! + 60_000 - now()) / 1000));
-      throw new AppError("RATE_LIMITED", `too many failed join attempts from this address (MAX_FAILED_JOINS_PER_MINUTE=${maxFailuresPerMinute}); try again in ${retryS} s`);
-    },
-    fail(address) {
-      // Bounded: an address keeps at most its limit of stamps, and the map sheds addresses as they go quiet.
-      const list = recent(address);
-      list.push(now());
-      if (list.length > maxFailuresPerMinute) list.shift();
-      failures.set(address, list);
-      if (failures.size > 100_000) failures.delete(failures.keys().next().value!);
-    },
-  };
-}
 
 /** Listener events: join (or resume), crops, state, leave; disconnect counts as leaving. */
 export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): void {

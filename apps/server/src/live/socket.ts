@@ -5,7 +5,7 @@ import { availableParallelism } from "node:os";
 import { createBatcher } from "./batcher";
 import { classifyInRuns, createInferencePool, inferenceWorkersFor } from "./inference-pool";
 import { LiveHub } from "./hub";
-import { createJoinGuard, registerListenerEvents } from "./listener.events";
+import { registerListenerEvents } from "./listener.events";
 import { registerSpeakerEvents } from "./speaker.events";
 import type { AppServer } from "./types";
 import { createReadingWriter } from "./writer";
@@ -62,7 +62,8 @@ export function attachLive(app: FastifyInstance): LiveHub {
     rateHz: config.READING_RATE_HZ,
     log,
     maxListeners: config.MAX_LISTENERS_PER_SESSION,
-    joinGuard: createJoinGuard(config.MAX_FAILED_JOINS_PER_MINUTE),
+    // One budget for guessing codes, whether over REST or the socket.
+    joinGuard: app.joinGuard,
     warmUpInference: () => void (app.vision.current && pool.warmUp()),
   };
 
