@@ -1,4 +1,5 @@
-import type { Db, ReadingInput } from "@emotion/db";
+import type { Db, ReadingInput, SessionRow } from "@emotion/db";
+import { sessionTime, toMarker } from "../sessions";
 import { AppError, type LiveReading, type Marker, type ReadingAck, type SessionStatus } from "@emotion/protocol";
 import type { FastifyBaseLogger } from "fastify";
 import type { Batcher } from "./batcher";
@@ -124,8 +125,11 @@ export class LiveHub {
     return session.status;
   }
 
-  broadcastMarker(sessionId: string, marker: Marker): void {
-    this.o.io.to(speakersRoom(sessionId)).emit("session:marker", marker);
+  /** Adds a marker at the session's current time and tells its speakers: the one way, for REST and sockets. */
+  async addMarker(session: SessionRow, label: string): Promise<Marker> {
+    const marker = toMarker(await this.o.db.addMarker({ sessionId: session.id, tMs: sessionTime(session), label }));
+    this.o.io.to(speakersRoom(session.id)).emit("session:marker", marker);
+    return marker;
   }
 
   /** Why new readings cannot be accepted now (null when they can): shutting down, or too many wait for the database. */

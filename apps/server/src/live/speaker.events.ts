@@ -1,7 +1,7 @@
 import type { Db } from "@emotion/db";
 import { AppError } from "@emotion/protocol";
 import type { FastifyBaseLogger } from "fastify";
-import { authorizeSpeaker, sessionTime, toMarker } from "../sessions";
+import { authorizeSpeaker } from "../sessions";
 import type { LiveHub } from "./hub";
 import { registerEvent } from "./register";
 import { readingsRoom, speakersRoom, type AppSocket } from "./types";
@@ -26,9 +26,7 @@ export function registerSpeakerEvents(socket: AppSocket, deps: { db: Db; hub: Li
   registerEvent(socket, "speaker:marker", async (p) => {
     const session = await db.getSession(speakerSession());
     if (!session) throw new AppError("NOT_FOUND", "the session no longer exists");
-    const marker = toMarker(await db.addMarker({ sessionId: session.id, tMs: sessionTime(session), label: p.label }));
-    hub.broadcastMarker(session.id, marker);
-    return marker;
+    return hub.addMarker(session, p.label);
   }, log);
 
   registerEvent(socket, "speaker:start", async () => {

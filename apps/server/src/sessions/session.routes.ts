@@ -5,7 +5,7 @@ import {
 } from "@emotion/protocol";
 import type { ZodTypeProvider } from "../http/zod";
 import { requireSpeaker, speakerSessionOf } from "./require-speaker";
-import { createSession, sessionTime, toMarker, toSessionDetail } from "./session.service";
+import { createSession, toSessionDetail } from "./session.service";
 import { normaliseCode } from "./tokens";
 
 const SessionParams = z.object({ id: z.string() });
@@ -70,9 +70,7 @@ const speakerSessionRoutes: FastifyPluginAsync = async (base) => {
     schema: { tags: ["sessions"], summary: "Add a marker at the current session time", params: SessionParams, body: MarkerBody, security: auth, response: { 201: Marker, ...errors } },
   }, async (request, reply) => {
     const session = speakerSessionOf(request);
-    const marker = toMarker(await app.db.addMarker({ sessionId: session.id, tMs: sessionTime(session), label: request.body.label }));
-    app.live.broadcastMarker(session.id, marker);
-    return reply.status(201).send(marker);
+    return reply.status(201).send(await app.live.addMarker(session, request.body.label));
   });
 
   for (const action of ["start", "end"] as const) {
