@@ -2,10 +2,10 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifacts, startApp, type AppUnderTest } from "./support/app";
-import { hasChromium } from "./support/browser";
+import { canRunBrowserTests, hasChromium } from "./support/browser";
 import { buildFakeCamera, hasFfmpeg } from "./support/fake-camera";
 import type { RunningServer } from "./support/server-process";
-const canRun = hasChromium && (await hasFfmpeg());
+const canRun = canRunBrowserTests(hasChromium && (await hasFfmpeg()));
 const LISTENERS = 3;
 
 interface SessionDetailBody {

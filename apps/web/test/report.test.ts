@@ -4,10 +4,10 @@ import { makeTwoFaceVideo } from "@emotion/vision/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifacts, startApp, type AppUnderTest } from "./support/app";
-import { hasChromium } from "./support/browser";
+import { canRunBrowserTests, hasChromium } from "./support/browser";
 import { hasFfmpeg } from "./support/fake-camera";
 import type { RunningServer } from "./support/server-process";
-const canRun = hasChromium && (await hasFfmpeg());
+const canRun = canRunBrowserTests(hasChromium && (await hasFfmpeg()));
 
 interface Created {
   id: string;

@@ -11,3 +11,12 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", ...extraArgs],
   });
 }
+
+/**
+ * Whether the browser tests can run here (Chromium and ffmpeg found). Where they cannot, a developer's
+ * machine skips them, but CI (CI set, as .ci/run does) fails: a green run must have driven a browser.
+ */
+export function canRunBrowserTests(hasTools: boolean): boolean {
+  if (!hasTools && process.env.CI) throw new Error(`CI must run the browser tests: Chromium (${chromiumPath}, CHROMIUM_PATH) and ffmpeg are required`);
+  return hasTools;
+}
