@@ -64,4 +64,26 @@ describe("BlazeFace anchors and decoding", () => {
     expect(out[0]).toBe(0); // top padding row
     expect(out[(64 * 128 + 64) * 3]).toBeCloseTo(1, 5); // image centre is white
   });
+
+  it("letterboxes a region in place, and mirrored, as it would the region cut out (and flipped)", () => {
+    const w = 300, h = 200;
+    let seed = 3;
+    const data = new Uint8Array(w * h * 3).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    const image = { width: w, height: h, channels: 3 as const, data };
+    const region = { x: 70, y: 40, width: 180, height: 120 };
+    const cut = (isMirrored: boolean) => {
+      const out = new Uint8Array(region.width * region.height * 3);
+      for (let y = 0; y < region.height; y++)
+        for (let x = 0; x < region.width; x++) {
+          const sx = region.x + (isMirrored ? region.width - 1 - x : x);
+          for (let k = 0; k < 3; k++) out[(y * region.width + x) * 3 + k] = data[((region.y + y) * w + sx) * 3 + k]!;
+        }
+      return { width: region.width, height: region.height, channels: 3 as const, data: out };
+    };
+    for (const isMirrored of [false, true]) {
+      const inPlace = new Float32Array(128 * 128 * 3), fromCut = new Float32Array(128 * 128 * 3);
+      expect(letterboxInput(image, inPlace, 128, { ...region, isMirrored })).toEqual(letterboxInput(cut(isMirrored), fromCut));
+      expect(inPlace).toEqual(fromCut);
+    }
+  });
 });

@@ -49,17 +49,33 @@ function sampleTaps(outSide: number, pad: number, step: number, srcSide: number,
   return taps;
 }
 
+/** A rectangle of the source image to letterbox instead of all of it, mirrored left to right if asked. */
+export interface LetterboxRegion {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  isMirrored?: boolean;
+}
+
+/** Moves window taps onto the image: offset by the window's corner, reversed for a mirrored window. */
+function placeTaps(taps: Int32Array, start: number, extent: number, isMirrored: boolean): Int32Array {
+  for (let i = 0; i < taps.length; i++) if (taps[i]! >= 0) taps[i] = isMirrored ? start + extent - 1 - taps[i]! : start + taps[i]!;
+  return taps;
+}
+
 /**
- * Letterboxes `image` into `out` (NHWC float, side*side*3, values in [-1, 1], padding 0 = mid grey).
- * Each output pixel averages an n*n grid of source pixels so large frames do not alias.
+ * Letterboxes `image` (or a region of it, read in place) into `out` (NHWC float, side*side*3, values in
+ * [-1, 1], padding 0 = mid grey). Each output pixel averages an n*n grid of source pixels so large frames do not alias.
  */
-export function letterboxInput(image: RawImage, out: Float32Array, side = DETECTOR_SIDE): Letterbox {
-  const lb = letterboxOf(image.width, image.height, side);
-  const { width: w, height: h, channels: c, data } = image;
+export function letterboxInput(image: RawImage, out: Float32Array, side = DETECTOR_SIDE, region?: LetterboxRegion): Letterbox {
+  const r = region ?? { x: 0, y: 0, width: image.width, height: image.height };
+  const lb = letterboxOf(r.width, r.height, side);
+  const { width: w, channels: c, data } = image;
   const step = 1 / lb.scale;
   const n = Math.min(4, Math.max(1, Math.ceil(step / 2)));
-  const xs = sampleTaps(side, lb.padX, step, w, n);
-  const ys = sampleTaps(side, lb.padY, step, h, n);
+  const xs = placeTaps(sampleTaps(side, lb.padX, step, r.width, n), r.x, r.width, r.isMirrored ?? false);
+  const ys = placeTaps(sampleTaps(side, lb.padY, step, r.height, n), r.y, r.height, false);
   const g1 = c === 1 ? 0 : 1, g2 = c === 1 ? 0 : 2;
   for (let oy = 0; oy < side; oy++) {
     for (let ox = 0; ox < side; ox++) {

@@ -28,7 +28,7 @@ export type RunWindow = (window: Window, minScore: number, isMirrored: boolean) 
  * Thresholds calibrated on the photo set of packages/vision/test/photos.ts.
  */
 export const DEFAULT_SCORE_THRESHOLD = 0.65;
-const CANDIDATE_SCORE = 0.3;
+const CANDIDATE_SCORE = 0.4;
 const VIEW_SCALES = [2.2, 1.6, 3.2] as const;
 /** Tiles are half the frame's longer side; below this frame size the faces are large enough already. */
 const MIN_TILED_SIDE = 480;
@@ -101,11 +101,9 @@ async function verifyCandidate(run: RunWindow, face: Face, width: number, height
   // the direct view first: most background candidates fail it, and then need no further look
   const direct = await lookAgain(run, face, near, false);
   if (!direct || direct.score < minScore) return null;
-  const [mirrored, close, wide] = await Promise.all([
-    lookAgain(run, face, near, true),
-    lookAgain(run, face, viewWindow(face, VIEW_SCALES[1], width, height), false),
-    lookAgain(run, face, viewWindow(face, VIEW_SCALES[2], width, height), false),
-  ]);
+  const mirrored = await lookAgain(run, face, near, true);
+  const close = mirrored && (await lookAgain(run, face, viewWindow(face, VIEW_SCALES[1], width, height), false));
+  const wide = close && (await lookAgain(run, face, viewWindow(face, VIEW_SCALES[2], width, height), false));
   if (!mirrored || !close || !wide) return null;
   return averageFaces(direct, mirrored, Math.min(direct.score, mirrored.score, close.score, wide.score));
 }
@@ -120,8 +118,14 @@ export function orderFaces(faces: Face[], width: number, height: number): Face[]
 /** Finds the plausible faces of a width x height image through `run`, most confident first. */
 export async function searchFaces(run: RunWindow, width: number, height: number, options: DetectOptions = {}): Promise<Face[]> {
   const threshold = options.scoreThreshold ?? DEFAULT_SCORE_THRESHOLD;
-  const found = await Promise.all(searchWindows(width, height).map((w) => run(w, Math.min(threshold, CANDIDATE_SCORE), false)));
-  const verified = await Promise.all(mergeOverlaps(found.flat()).map((c) => verifyCandidate(run, c, width, height, threshold)));
-  const faces = verified.filter((f): f is Face => f !== null && f.score >= threshold && judgePlausibility(f, { width, height }) === null);
+  // one detector run at a time: onnxruntime-web does not take concurrent runs of one session, and on
+  // Node concurrent requests keep the cores busy anyway
+  const found: Face[] = [];
+  for (const w of searchWindows(width, height)) found.push(...(await run(w, Math.min(threshold, CANDIDATE_SCORE), false)));
+  const faces: Face[] = [];
+  for (const candidate of mergeOverlaps(found)) {
+    const face = await verifyCandidate(run, candidate, width, height, threshold);
+    if (face && face.score >= threshold && judgePlausibility(face, { width, height }) === null) faces.push(face);
+  }
   return orderFaces(mergeOverlaps(faces), width, height).slice(0, options.maxFaces ?? 32);
 }

@@ -4,4 +4,8 @@ export { cropFace, laplacianVariance, estimateYaw, DEFAULT_QUALITY } from "./cro
 export { FaceTracker } from "./tracker";
 export type { TrackerOptions } from "./tracker";
 export { decodeDetections, letterboxInput, letterboxOf, ANCHORS, DETECTOR_SIDE } from "./blazeface";
+export type { LetterboxRegion } from "./blazeface";
+export { DEFAULT_SCORE_THRESHOLD, orderFaces } from "./face-search";
+export { judgePlausibility } from "./plausibility";
+export type { ImplausibleReason } from "./plausibility";
 export type { RawImage, Face, FaceCrop, EmotionResult, ModelCard, DetectOptions, QualityOptions, Point } from "./types";

@@ -3,7 +3,7 @@ import { EMOTIONS, type FacePrediction, toProbabilities, dominantOf, AppError } 
 import { DETECTOR_SIDE, decodeDetections, letterboxInput } from "./blazeface";
 import { cropFace } from "./crop";
 import { searchFaces, type Window } from "./face-search";
-import { checkDetectOptions, cutWindow, shiftFace, unmirrorFace } from "./window";
+import { checkDetectOptions, shiftFace, unmirrorFace } from "./window";
 import type { DetectOptions, EmotionResult, Face, FaceCrop, ModelCard, QualityOptions, RawImage } from "./types";
 
 type Ort = Pick<typeof ort, "InferenceSession" | "Tensor">;
@@ -68,11 +68,10 @@ export async function createVision(options: CreateVisionOptions): Promise<Vision
 
   /** Runs BlazeFace on one window of the image; faces in source pixels, in the detector's own order. */
   async function detectInWindow(image: RawImage, window: Window, minScore: number, isMirrored: boolean): Promise<Face[]> {
-    const view = cutWindow(image, window, isMirrored);
     // One input buffer per call: ONNX Runtime reads it while the run is in flight, and a buffer
     // shared between runs let a concurrent call overwrite another's image (answers swapped).
     const detectorInput = new Float32Array(DETECTOR_SIDE * DETECTOR_SIDE * 3);
-    const lb = letterboxInput(view, detectorInput);
+    const lb = letterboxInput(image, detectorInput, DETECTOR_SIDE, { ...window, isMirrored });
     const input = new o.Tensor("float32", detectorInput, [1, DETECTOR_SIDE, DETECTOR_SIDE, 3]);
     const out = await detector.run({ [detInName]: input });
     const heads = [

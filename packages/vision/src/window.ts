@@ -1,24 +1,5 @@
 import { AppError } from "@emotion/protocol";
-import type { DetectOptions, Face, RawImage } from "./types";
-import type { Window } from "./face-search";
-
-/** The pixels of `window` as an image of their own, left-right mirrored if asked (the image itself when it is all of it). */
-export function cutWindow(image: RawImage, window: Window, isMirrored = false): RawImage {
-  const { x, y, width, height } = window;
-  if (!isMirrored && x === 0 && y === 0 && width === image.width && height === image.height) return image;
-  const c = image.channels;
-  const data = new Uint8Array(width * height * c);
-  for (let row = 0; row < height; row++) {
-    const from = ((y + row) * image.width + x) * c;
-    if (!isMirrored) {
-      data.set(image.data.subarray(from, from + width * c), row * width * c);
-      continue;
-    }
-    for (let col = 0; col < width; col++)
-      for (let k = 0; k < c; k++) data[(row * width + col) * c + k] = image.data[from + (width - 1 - col) * c + k]!;
-  }
-  return { width, height, channels: c, data };
-}
+import type { DetectOptions, Face } from "./types";
 
 /** A face found in a mirrored window of `width` seen in the unmirrored one: x flipped, the eyes and ears swapped back to image-left first. */
 export function unmirrorFace(face: Face, width: number): Face {
