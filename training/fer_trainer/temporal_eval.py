@@ -4,6 +4,7 @@ Every method shows one label per frame, as a dashboard tile would: -1 until the 
 reading, and through "no face" / refused frames it keeps showing what it showed before (the raw
 reading holds the last reading; the EMA and the window do not update; the GRU gets the flag)."""
 import numpy as np
+import torch
 
 from .sequences import FLAG_FACE, FPS
 
@@ -82,22 +83,35 @@ def _segments(label_row: np.ndarray, segment_row: np.ndarray):
     return out
 
 
-def change_lag(shown: np.ndarray, features: np.ndarray, label: np.ndarray, segment: np.ndarray) -> dict:
-    """Frames from the start of a new face until the tile first shows its expression.
+def _mode(values: np.ndarray) -> int:
+    return int(np.bincount(values, minlength=7).argmax())
 
-    "Its expression" is what the classifier itself makes of the new face (the mode of its readings in
-    the segment), so the lag measures the filter's delay, not the classifier's errors. Counted where
-    that mode differs from the previous face's, on segments of at least MIN_SEGMENT_FRAMES frames."""
+
+def change_lag(shown: np.ndarray, features: np.ndarray, label: np.ndarray, segment: np.ndarray, reference: str = "own") -> dict:
+    """Frames from the start of a new face until the tile first shows the new face's expression.
+
+    The new face's expression is, with reference "own", the label the method itself settles on (the
+    mode of what it shows over the segment's second half), so each method is timed to its own
+    verdict; with reference "classifier", the mode of the classifier's readings of the face. Counted
+    where that differs from the previous face's, on segments of at least MIN_SEGMENT_FRAMES frames;
+    "neverShown" is the share of such changes the tile never showed within the segment."""
     lags, missed = [], 0
     for i in range(shown.shape[0]):
         prev = None
         for start, end in _segments(label[i], segment[i]):
             ok = features[i, start:end, FLAG_FACE] > 0
-            if ok.sum() < 4:
+            if ok.sum() < 4 or end - start < MIN_SEGMENT_FRAMES:
                 prev = None
                 continue
-            mode = int(np.bincount(features[i, start:end][ok, :7].argmax(-1), minlength=7).argmax())
-            if prev is not None and mode != prev and end - start >= MIN_SEGMENT_FRAMES:
+            if reference == "own":
+                settled = shown[i, (start + end) // 2:end]
+                if (settled < 0).any():
+                    prev = None
+                    continue
+                mode = _mode(settled)
+            else:
+                mode = _mode(features[i, start:end][ok, :7].argmax(-1))
+            if prev is not None and mode != prev:
                 hit = np.flatnonzero(shown[i, start:end] == mode)
                 if len(hit):
                     lags.append(int(hit[0]))
@@ -111,15 +125,60 @@ def change_lag(shown: np.ndarray, features: np.ndarray, label: np.ndarray, segme
             "neverShown": float(missed / n) if n else None}
 
 
+def flips_within_faces(shown: np.ndarray, label: np.ndarray, segment: np.ndarray) -> float:
+    """Label changes per minute inside face segments, after each segment's first MIN_SEGMENT_FRAMES frames
+    (what held-out switching streams can say about flicker, for choosing among trained variants)."""
+    changes, frames = 0, 0
+    for i in range(shown.shape[0]):
+        for start, end in _segments(label[i], segment[i]):
+            s = shown[i, start + MIN_SEGMENT_FRAMES:end]
+            if len(s) > 1:
+                changes += int(((s[1:] != s[:-1]) & (s[1:] >= 0) & (s[:-1] >= 0)).sum())
+                frames += len(s) - 1
+    return float(changes / (frames / FPS / 60)) if frames else 0.0
+
+
 def evaluate_method(shown_switch, shown_const, switch: dict, const: dict) -> dict:
     """The three figures of one method: accuracy and lag on switching streams, flips on constant ones."""
     return {"accuracy": accuracy(shown_switch, switch["label"]),
             "flipsPerMinute": flips_per_minute(shown_const),
             "constantAccuracy": accuracy(shown_const, const["label"]),
-            "lag": change_lag(shown_switch, switch["features"], switch["label"], switch["segment"])}
+            "flipsPerMinuteWithinFaces": flips_within_faces(shown_switch, switch["label"], switch["segment"]),
+            "lag": change_lag(shown_switch, switch["features"], switch["label"], switch["segment"]),
+            "lagToClassifierMode": change_lag(shown_switch, switch["features"], switch["label"], switch["segment"], "classifier")}
 
 
 def tune_ema(features: np.ndarray, label: np.ndarray, alphas=(0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.7, 1.0)):
     """The alpha of best per-frame accuracy (on training streams), and the accuracy of each alpha."""
     scores = {a: accuracy(labels_of(ema_probs(features, a), features), label) for a in alphas}
     return max(scores, key=scores.get), scores
+
+
+def fit_calibration(features: np.ndarray, target: np.ndarray, label: np.ndarray, steps: int = 100):
+    """A per-frame recalibration of the readings to the FER+ targets (softmax of an affine map of the
+    log-probabilities), fitted on face frames: tells how much of a learned filter's gain needs no memory."""
+    ok = (features[..., FLAG_FACE] > 0) & (label >= 0)
+    x = torch.log(torch.from_numpy(features[ok][:, :7]).clamp_min(1e-4))
+    y = torch.from_numpy(target[ok])
+    w = torch.eye(7, requires_grad=True)
+    b = torch.zeros(7, requires_grad=True)
+    opt = torch.optim.LBFGS([w, b], max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure():
+        opt.zero_grad()
+        loss = -(y * torch.log_softmax(x @ w + b, 1)).sum(1).mean()
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return w.detach(), b.detach()
+
+
+def calibrated(features: np.ndarray, cal) -> np.ndarray:
+    """The streams with each face reading replaced by its recalibrated probabilities."""
+    w, b = cal
+    out = features.copy()
+    ok = out[..., FLAG_FACE] > 0
+    x = torch.log(torch.from_numpy(out[ok][:, :7]).clamp_min(1e-4))
+    out[ok, :7] = torch.softmax(x @ w + b, 1).numpy()
+    return out

@@ -48,8 +48,14 @@ def main():
     delayed = np.array([[3] * 25 + [4] * 15])
     lag = ev.change_lag(delayed, f, label, segment)
     check("lag is the frames from the new face until its expression shows", lag["changes"] == 1 and lag["meanFrames"] == 5.0)
-    never = ev.change_lag(np.full((1, 40), 3), f, label, segment)
-    check("a change that never shows is counted as never shown", never["neverShown"] == 1.0 and never["meanFrames"] is None)
+    check("the lag to the classifier's verdict is the same here", ev.change_lag(delayed, f, label, segment, "classifier")["meanFrames"] == 5.0)
+    stuck = np.full((1, 40), 3)
+    never = ev.change_lag(stuck, f, label, segment, "classifier")
+    check("a change of the classifier's verdict the tile never shows is counted as never shown", never["neverShown"] == 1.0 and never["meanFrames"] is None)
+    check("a tile that settles on the same label shows no change of its own", ev.change_lag(stuck, f, label, segment)["changes"] == 0)
+    flicker = np.array([[3] * 12 + [3, 5, 3, 3, 3, 3, 3, 3] + [4] * 20])
+    check("flips within faces skip each face's first frames",
+          abs(ev.flips_within_faces(flicker, label, segment) - 2 / ((7 + 7) / 4 / 60)) < 1e-9)
 
     votes = np.array([[0, 0, 0, 0.5, 0.5, 0, 0], [0] * 7], dtype=np.float32)
     t = seq.soft_targets(np.array([3, 5]), votes)
