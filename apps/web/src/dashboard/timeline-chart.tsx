@@ -14,7 +14,7 @@ export const TimelineChart = memo(function TimelineChart({ points, markers }: { 
   const last = points[points.length - 1]?.tMs ?? 0;
   const visibleMarkers = markers.filter((m) => m.tMs >= first && m.tMs <= last);
   return (
-    <section className="card timeline" aria-labelledby="timeline-heading" data-testid="timeline" data-points={points.length}>
+    <section className="card timeline" aria-labelledby="timeline-heading" data-testid="timeline" data-points={points.length} data-markers={visibleMarkers.length}>
       <div className="card-head">
         <h2 id="timeline-heading">Last 5 minutes</h2>
         <p className="muted small">Average probability per emotion over the faces in view</p>
