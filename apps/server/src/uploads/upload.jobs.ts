@@ -131,6 +131,7 @@ export class UploadJobs {
     const writer = new UploadReadingsWriter(db, { uploadId: job.uploadId, sessionId: job.sessionId, signal: job.abort.signal });
     let lastWrite = 0;
     let lastNotify = 0;
+    let progressWrite: Promise<unknown> = Promise.resolve();
     try {
       const result = await trackVideo(vision, job.path, {
         fps: this.o.fps,
@@ -146,12 +147,13 @@ export class UploadJobs {
           }
           if (now - lastWrite >= PROGRESS_WRITE_MS) {
             lastWrite = now;
-            void db.updateUpload(job.uploadId, { progress: p, faces }).catch((err) => log.warn({ err, uploadId: job.uploadId }, "upload progress not stored"));
+            progressWrite = db.updateUpload(job.uploadId, { progress: p, faces }).catch((err) => log.warn({ err, uploadId: job.uploadId }, "upload progress not stored"));
           }
         },
       });
       job.abort.signal.throwIfAborted();
       job.isFinishing = true;
+      await progressWrite; // so that a late progress write cannot land after "done"
       await rm(job.path, { force: true }); // before "done": a finished upload never has its recording on disk
       await db.updateUpload(job.uploadId, { status: "done", progress: 1, faces: result.faces.length, durationS: result.durationS, error: null });
       this.send(job, { status: "done", progress: 1, faces: result.faces.length, error: null });
