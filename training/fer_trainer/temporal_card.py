@@ -117,8 +117,11 @@ def write_card(path, *, a, net, params, digest, classifier_sha, alpha, alpha_sco
         "publicTest": {
             "metrics": "accuracy: share of face-shown frames whose shown label is the FER+ majority label of the face shown "
                        "(switching streams); flipsPerMinute: label changes per minute on constant streams after 10 warm-up "
-                       "frames; lag: frames from a new face until its expression (the mode of the classifier's readings of it) "
-                       "is first shown, where that differs from the previous face's",
+                       "frames; flipsPerMinuteWithinFaces: the same on switching streams, inside faces after their first 12 frames; "
+                       "lag: frames from a new face until the tile first shows the label it settles on for it (the mode of what it "
+                       "shows over the face's second half), where that differs from its label for the previous face; "
+                       "lagToClassifierMode: the same timed to the mode of the classifier's readings of the face, with neverShown the "
+                       "share of those changes the tile never showed; constantAccuracy: accuracy on the constant streams",
             "methods": results,
         },
         "samples": samples,
