@@ -1,10 +1,9 @@
 import { availableParallelism } from "node:os";
-import { existsSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
 import { z } from "zod";
+import { DEFAULT_DATA_DIR, embeddedDbDir } from "@emotion/db";
 
-export const REPO_DATA_DIR = fileURLToPath(new URL("../../../data", import.meta.url));
+export const REPO_DATA_DIR = DEFAULT_DATA_DIR;
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
@@ -127,10 +126,5 @@ function shownValue(value: string): string {
 /** The process environment, parsed once. */
 export const env: Env = parseEnv(process.env);
 
-/**
- * Where the embedded database lives: DATA_DIR/pglite, so that other folders under DATA_DIR (uploads)
- * never end up inside it. A database made before this layout sits in DATA_DIR itself and is kept there.
- */
-export function embeddedDbDir(dataDir: string): string {
-  return existsSync(join(dataDir, "PG_VERSION")) ? dataDir : join(dataDir, "pglite");
-}
+/** Where the embedded database of DATA_DIR lives (the rule lives in @emotion/db, shared with the CLI). */
+export { embeddedDbDir };

@@ -9,3 +9,4 @@ export { storeTrackedFaces } from "./uploads";
 export { QUALITY_CODES, encodeQuality, decodeQuality, toPermille, fromPermille } from "./codec";
 export { MIGRATIONS_DIR, readMigrations, applyMigrations } from "./migrate";
 export { sessions, participants, readings, markers, uploads, schema } from "./schema";
+export { DEFAULT_DATA_DIR, embeddedDbDir } from "./data-dir";

@@ -1,7 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { resolve } from "node:path";
-import { createDb, storeTrackedFaces } from "@emotion/db";
+import { createDb, DEFAULT_DATA_DIR, embeddedDbDir, storeTrackedFaces } from "@emotion/db";
 import { AppError } from "@emotion/protocol";
 import { loadVision } from "@emotion/vision/node";
 import { analyzeVideo, probeVideo } from "@emotion/vision/video";
@@ -9,8 +7,6 @@ import { z } from "zod";
 import { defineCommand, usageError } from "../args";
 import { env } from "../env";
 import { formatTable, printJson, resolveUserPath, startProgress } from "../output";
-
-const REPO_DATA_DIR = fileURLToPath(new URL("../../../../data", import.meta.url));
 
 const Options = z.object({
   input: z.string({ error: "is required (a video file)" }).min(1, { error: "is required" }),
@@ -35,7 +31,7 @@ export const analyze = defineCommand({
     if (!existsSync(path) || !statSync(path).isFile()) throw usageError(`<video>: no file at ${path}`);
     const info = await probeVideo(path, env.FFMPEG_PATH);
     const db = o.session
-      ? await createDb(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: env.DATA_DIR ? resolveUserPath(env.DATA_DIR) : resolve(REPO_DATA_DIR) })
+      ? await createDb(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: embeddedDbDir(env.DATA_DIR ? resolveUserPath(env.DATA_DIR) : DEFAULT_DATA_DIR) })
       : null;
     try {
       if (db && o.session && !(await db.getSession(o.session))) throw new AppError("NOT_FOUND", `--session: no session ${o.session}`);
