@@ -19,6 +19,8 @@ import { uploadRoutes } from "./uploads/upload.routes";
 import { useZodSchemas, zodToOpenApi } from "./http/zod";
 import type { LiveHub } from "./live/hub";
 import { attachLive } from "./live/socket";
+import { loadTemporalFilter } from "./live/temporal";
+import type { TemporalFilter } from "@emotion/vision/temporal";
 
 export interface VisionHolder {
   current: Vision | null;
@@ -31,6 +33,8 @@ declare module "fastify" {
     config: Env;
     db: Db;
     vision: VisionHolder;
+    /** The per-listener temporal filter of the live path (null: tiles show single readings). */
+    temporal: { current: TemporalFilter | null };
     live: LiveHub;
     /** Failed join attempts per client address, for REST lookups and socket joins alike. */
     joinGuard: JoinGuard;
@@ -87,6 +91,9 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   }
   if (!vision.current && !vision.error) vision.error = "no model given";
   app.decorate("vision", vision);
+  const temporal = { current: await loadTemporalFilter(config.TEMPORAL_FILTER, app.log) };
+  app.addHook("onClose", () => temporal.current?.release());
+  app.decorate("temporal", temporal);
 
   await app.register(swagger, {
     openapi: {

@@ -39,6 +39,8 @@ export const Env = z
     /** Disk space for recordings waiting in DATA_DIR/uploads; an upload that does not fit gets 507. */
     UPLOAD_DISK_QUOTA_BYTES: int(1024).default(10 * 1024 * 1024 * 1024),
     /** ONNX Runtime execution providers in order of preference, e.g. "cuda,cpu" on a GPU host. */
+    /** What tiles, the room mood and the self view show: the learned GRU filter (default), an EMA, or single readings. */
+    TEMPORAL_FILTER: z.enum(["gru", "ema", "off"]).default("gru"),
     INFERENCE_PROVIDERS: z.string().optional().transform((v) => v?.split(",").map((p) => p.trim()).filter(Boolean)),
     READING_RATE_HZ: z.coerce.number().min(0.2).max(30).default(4),
     BATCH_MAX: int(1).max(1024).default(64),

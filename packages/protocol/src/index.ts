@@ -2,7 +2,7 @@ export { EMOTIONS, EMOTION_COLORS, Emotion, Probabilities, QualityIssue, Reading
 export { ErrorCode, ErrorBody, AppError, describeZodError } from "./errors";
 export { SessionStatus, CreateSessionBody, CreatedSession, Presence, ListenerSummary, Marker, SessionDetail, JoinInfo, MarkerBody, Reading } from "./sessions";
 export {
-  CROP_SIDE, MAX_FRAME_BYTES, MAX_SEQ, MAX_CLOCK_DISTANCE_MS, ListenerJoin, ListenerJoined, ListenerCrop, ReadingAck, ListenerState, SpeakerJoin, SpeakerMarker,
+  CROP_SIDE, MAX_FRAME_BYTES, MAX_SEQ, MAX_CLOCK_DISTANCE_MS, ListenerJoin, ListenerJoined, ListenerCrop, ReadingAck, SmoothedReading, ListenerState, SpeakerJoin, SpeakerMarker,
   Empty, ListenerTile, RoomMood, LiveReading, clientEventSchemas,
 } from "./socket";
 export type { Ack, ClientToServerEvents, ServerToClientEvents } from "./socket";

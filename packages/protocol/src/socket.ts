@@ -83,11 +83,21 @@ export const ListenerCrop = z.discriminatedUnion("kind", [
 ]);
 export type ListenerCrop = z.infer<typeof ListenerCrop>;
 
+/** The listener's reading after the per-listener temporal filter: what its tile and the room mood show. */
+export const SmoothedReading = z.object({ dominant: Emotion, probabilities: Probabilities, confidence: z.number() });
+export type SmoothedReading = z.infer<typeof SmoothedReading>;
+
 export const ReadingAck = z.object({
   seq: z.number(),
   quality: ReadingQuality,
+  /** This crop's own reading, as classified (and stored). */
   dominant: Emotion.nullable(),
   probabilities: Probabilities.nullable(),
+  /**
+   * The filtered reading after this crop (a face was seen): steadier than one crop's, and what the speaker
+   * sees on the tile. Null for a refused face, a no-face beat, or a crop re-sent out of order.
+   */
+  smoothed: SmoothedReading.nullable().optional(),
 });
 export type ReadingAck = z.infer<typeof ReadingAck>;
 

@@ -1,6 +1,7 @@
 import type { Db, ReadingInput, SessionRow } from "@emotion/db";
 import { sessionTime, toMarker } from "../sessions";
-import { AppError, type LiveReading, type Marker, type ReadingAck, type SessionStatus } from "@emotion/protocol";
+import { AppError, dominantOf, type LiveReading, type Marker, type ReadingAck, type SessionStatus, type SmoothedReading } from "@emotion/protocol";
+import type { TemporalFilter } from "@emotion/vision/temporal";
 import type { FastifyBaseLogger } from "fastify";
 import type { Batcher } from "./batcher";
 import { claimTMs, RoomState } from "./room";
@@ -16,7 +17,12 @@ export interface LiveHubOptions {
   rateHz: number;
   /** Refuse new readings while this many wait for the database (backpressure, not loss). */
   maxPendingRows?: number;
+  /** The per-listener temporal filter (tiles, room mood, self view); null shows single readings. */
+  temporal?: { current: TemporalFilter | null };
 }
+
+/** A listener silent for this long starts a fresh filter state: what it showed before says nothing now. */
+const FILTER_RESET_MS = 10_000;
 
 /** Tiles of listeners who left that the room mood still carries (the most recent ones). */
 const MAX_LEFT_TILES = 50;
@@ -28,6 +34,8 @@ export type NewReading = Omit<ReadingInput, "sessionId" | "participantId" | "tMs
   receivedAt?: number;
   /** When the client sent this copy (client clock); a crop re-sent after an outage is placed at its capture time. */
   sentAt?: number;
+  /** The filtered reading (see smooth): shown on the tile instead of this crop's own when present. */
+  smoothed?: SmoothedReading | null;
 };
 
 // Client clocks drift; beyond this the capture stamp is replaced by the server's receive time for t_ms.
@@ -153,6 +161,36 @@ export class LiveHub {
   }
 
   /**
+   * Steps the listener's temporal filter with one reading, in capture order: readings of one listener
+   * queue behind each other (each needs the state the previous one left), readings of different
+   * listeners made in the same tick share one model run. A crop older than what the filter has already
+   * seen (re-sent after an outage) is not stepped: it is stored as it is but changes nothing shown.
+   */
+  smooth(room: RoomState, participantId: string, r: Pick<NewReading, "quality" | "probabilities" | "capturedAt">): Promise<SmoothedReading | null> {
+    const filter = this.o.temporal?.current;
+    const entry = room.listeners.get(participantId);
+    if (!filter || !entry) return Promise.resolve(null);
+    const f = (entry.filter ??= { state: null, at: -Infinity, queue: Promise.resolve() });
+    const run = f.queue.then(async () => {
+      if (r.capturedAt <= f.at) return null;
+      const state = r.capturedAt - f.at > FILTER_RESET_MS ? null : f.state;
+      const step = await filter.step(state, { quality: r.quality, probabilities: r.probabilities });
+      f.state = step.state;
+      f.at = r.capturedAt;
+      if (r.quality !== "ok" || !step.probabilities) return null;
+      const dominant = dominantOf(step.probabilities);
+      return { dominant, probabilities: step.probabilities, confidence: step.probabilities[dominant] };
+    });
+    // The filter only decides what is shown: a failed step shows the crop's own reading, never blocks storing it.
+    const shown = run.catch((err: unknown) => {
+      this.o.log.error({ err, participantId }, "temporal filter step failed; showing the single reading");
+      return null;
+    });
+    f.queue = shown;
+    return shown;
+  }
+
+  /**
    * Stores a reading (group commit), updates the room and queues it for the speakers at once; resolves
    * when the reading is committed, which is when the listener may be acked.
    */
@@ -172,7 +210,13 @@ export class LiveHub {
       probabilities: r.probabilities,
       seq: r.seq,
     });
-    if (entry) entry.latest = { at: r.serverAt, quality: r.quality, dominant: r.dominant, probabilities: r.probabilities, confidence: r.confidence };
+    // The tile shows the newest crop's reading, filtered when the filter is on; a crop re-sent late
+    // (captured before the one shown) is stored but leaves the tile as it is.
+    if (entry && capture >= (entry.latestCapture ?? -Infinity)) {
+      const shown = r.smoothed ?? { dominant: r.dominant, probabilities: r.probabilities, confidence: r.confidence };
+      entry.latest = { at: r.serverAt, quality: r.quality, ...shown };
+      entry.latestCapture = capture;
+    }
     const live: LiveReading = { participantId, seq: r.seq, capturedAt: r.capturedAt, serverAt: r.serverAt, quality: r.quality, dominant: r.dominant, confidence: r.confidence };
     const list = this.outbox.get(room.sessionId);
     if (list) list.push(live);

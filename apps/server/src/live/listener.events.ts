@@ -172,13 +172,14 @@ async function handleCrop(socket: AppSocket, p: Payload<"listener:crop">, deps: 
       reading = { quality: "ok", dominant: r.dominant, probabilities: r.probabilities, confidence: r.confidence };
     }
   }
+  const smoothed = await deps.hub.smooth(room, participantId, { ...reading, capturedAt: p.capturedAt });
   // The listener may have left or the session ended while its crop was being classified; keep it anyway:
   // it was accepted. The ack waits for the commit: an ack means the reading is stored.
   try {
-    await deps.hub.record(room, participantId, { ...reading, seq: p.seq, capturedAt: p.capturedAt, sentAt: p.sentAt, serverAt: Date.now(), receivedAt });
+    await deps.hub.record(room, participantId, { ...reading, smoothed, seq: p.seq, capturedAt: p.capturedAt, sentAt: p.sentAt, serverAt: Date.now(), receivedAt });
   } catch (err) {
     if (err instanceof QuarantinedRowError) throw new AppError("VALIDATION_FAILED", err.message);
     throw err;
   }
-  return { seq: p.seq, quality: reading.quality, dominant: reading.dominant, probabilities: reading.probabilities };
+  return { seq: p.seq, quality: reading.quality, dominant: reading.dominant, probabilities: reading.probabilities, smoothed };
 }

@@ -1,3 +1,4 @@
+import type { TemporalState } from "@emotion/vision/temporal";
 import { EMOTIONS, type Emotion, type ListenerTile, type Presence, type Probabilities, type ReadingQuality, type RoomMood, type SessionStatus } from "@emotion/protocol";
 
 export interface LatestReading {
@@ -20,6 +21,10 @@ export interface ListenerEntry {
   latest: LatestReading | null;
   /** t_ms of this listener's last few readings on this instance (see claimTMs). */
   recentTMs?: number[];
+  /** Capture time (server clock) of the reading in `latest`. */
+  latestCapture?: number;
+  /** The temporal filter's state for this listener, the capture time it has reached, and its step queue. */
+  filter?: { state: TemporalState | null; at: number; queue: Promise<unknown> };
 }
 
 const RECENT_T_MS = 16;

@@ -157,6 +157,34 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
     expect(health.json().readings).toMatchObject({ quarantined: quarantinedBefore + 1 });
   });
 
+  it("shows the filtered reading on the tile and in the ack, and stores the raw one", async () => {
+    const pool = await sampleCrops(vision, 6);
+    const raw = await vision.classify(pool);
+    const a = raw.findIndex((r) => r.dominant !== raw[0]!.dominant);
+    expect(a).toBeGreaterThan(0);
+    const [first, second] = [pool[0]!, pool[a]!];
+    const s = await createSession();
+    const speaker = await client();
+    await ok(speaker, "speaker:join", { v: 1, sessionId: s.id, speakerToken: s.speakerToken });
+    const l = await client();
+    const me = await ok<ListenerJoined>(l, "listener:join", { v: 1, code: s.code });
+    const t0 = Date.now();
+    const acks: ReadingAck[] = [];
+    // a camera that flickers between two faces: the single readings flip every crop
+    for (let seq = 0; seq < 16; seq++) acks.push(await ok<ReadingAck>(l, "listener:crop", { v: 1, kind: "face", seq, capturedAt: t0 + seq * 250, crop: seq % 2 ? second : first }));
+    const flips = (labels: Array<string | undefined>) => labels.slice(1).filter((x, i) => x !== labels[i]).length;
+    expect(flips(acks.map((x) => x.dominant!))).toBe(15);
+    expect(acks.every((x) => x.smoothed && Math.abs(Object.values(x.smoothed.probabilities).reduce((p, q) => p + q, 0) - 1) < 1e-3)).toBe(true);
+    expect(flips(acks.map((x) => x.smoothed?.dominant))).toBeLessThan(8);
+    const mood = await nextMood(speaker, (m) => m.tiles.some((t) => t.id === me.participantId && t.presence === "face"));
+    const tile = mood.tiles.find((t) => t.id === me.participantId)!;
+    expect(tile.dominant).toBe(acks.at(-1)!.smoothed!.dominant);
+    expect(tile.confidence).toBeCloseTo(acks.at(-1)!.smoothed!.confidence, 6);
+    // what is stored is each crop's own reading
+    const stored = await db.participantTimeline(s.id, me.participantId);
+    expect(stored.map((r) => r.dominant)).toEqual(acks.map((x) => x.dominant));
+  });
+
   it("acks bad payloads and out-of-order calls with codes", async () => {
     const s = await createSession();
     const c = await client();

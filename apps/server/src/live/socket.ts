@@ -53,7 +53,7 @@ export function attachLive(app: FastifyInstance): LiveHub {
     onQuarantine: (row, err) =>
       log.error({ err, sessionId: row.sessionId, participantId: row.participantId, seq: row.seq, capturedAt: row.capturedAt, tMs: row.tMs }, "reading refused by the database; quarantined, the rest of its batch is stored"),
   });
-  const hub = new LiveHub({ io, db, batcher, writer, log, rateHz: config.READING_RATE_HZ, maxPendingRows: config.MAX_PENDING_READINGS });
+  const hub = new LiveHub({ io, db, batcher, writer, log, rateHz: config.READING_RATE_HZ, maxPendingRows: config.MAX_PENDING_READINGS, temporal: app.temporal });
   const deps = {
     db,
     hub,

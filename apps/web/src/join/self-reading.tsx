@@ -8,10 +8,11 @@ const ISSUE_HINTS: Record<string, string> = {
   turned_away: "Your face is turned away. Look towards the screen.",
 };
 
-/** The listener's own latest reading, as the speaker sees it. */
+/** The listener's own latest reading, as the speaker sees it: filtered over the last readings when the server filters. */
 export function SelfReading({ reading, isActive }: { reading: ReadingAck | null; isActive: boolean }) {
-  const dominant = reading?.dominant ?? null;
-  const probabilities = reading?.probabilities ?? null;
+  const shown = reading?.smoothed ?? reading;
+  const dominant = shown?.dominant ?? null;
+  const probabilities = shown?.probabilities ?? null;
   return (
     <section className="card self-reading" data-testid="self-reading" data-emotion={dominant ?? ""} aria-live="polite" aria-labelledby="self-heading">
       <h2 id="self-heading">What the speaker sees</h2>

@@ -105,7 +105,8 @@ export function useListenerSession(code: string, name: string, videoRef: RefObje
       if (disposed || !videoRef.current) return;
       const loop = new CaptureLoop(new FrameSource(videoRef.current), detector, connection, {
         rateHz: () => connection.rateHz,
-        onAck: (reading) => patch({ reading }),
+        // A crop re-sent after a reconnect is older than the one shown: it does not take the self view back.
+        onAck: (reading) => setState((s) => (s.reading && s.reading.seq > reading.seq ? s : { ...s, reading })),
         onModeChange: (mode) => patch({ mode }),
         onBacklog: (queued, isCatchingUp) => setState((s) => (s.queued === queued && s.isCatchingUp === isCatchingUp ? s : { ...s, queued, isCatchingUp })),
       });
