@@ -1,5 +1,6 @@
-// `pnpm bench` (server part): image API, recording analysis and report benchmarks. Prints what it measured.
+// `pnpm bench` (server part): image API, recording analysis, temporal filter and report benchmarks. Prints what it measured.
 import { benchApi } from "./api.bench";
+import { benchTemporal } from "./temporal.bench";
 import { benchReport } from "./report.bench";
 import { benchVideo } from "./video.bench";
 
@@ -15,6 +16,10 @@ if (want("api")) {
 if (want("video")) {
   results.video = await benchVideo();
   console.log("recording analysis (720p, 2 sampled frames/s):", results.video);
+}
+if (want("temporal")) {
+  results.temporal = await benchTemporal();
+  console.log("temporal filter, CPU per listener reading:", results.temporal);
 }
 if (want("report")) {
   if (!dbUrl) console.log("report: skipped (set BENCH_DATABASE_URL to a Postgres to seed 4.3 M readings)");

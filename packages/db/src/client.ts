@@ -1,15 +1,14 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { sql, type SQL } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { applyMigrations, type MigrationTx } from "./migrate";
 import { createRepository, type Repository } from "./repository";
-import { schema } from "./schema";
+import { schema, type Database } from "./schema";
 
-export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type { Database };
 
 export interface CreateDbOptions {
   /** postgres:// URL; when absent an embedded PGlite is used. */

@@ -1,10 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { EMOTIONS, type Emotion, type Probabilities, type ReadingBucket, type ReadingQuality } from "@emotion/protocol";
 import { decodeEmotion, decodeQuality, encodeEmotion, encodeQuality, fromPermille, toPermille } from "./codec";
-import type { schema } from "./schema";
+import { UUID, type Database } from "./schema";
 
-type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 type RawRows = <T>(q: SQL) => Promise<T[]>;
 
 /** One reading (a classified crop, a refused face or a no-face beat). Times are epoch ms. */
@@ -75,7 +73,6 @@ const ROLLUP_COLUMNS = ["readings", "faces", "classified", ...["s", "d"].flatMap
 const ROLLUP_ADD = sql.raw(ROLLUP_COLUMNS.map((c) => `${c} = reading_buckets.${c} + excluded.${c}`).join(", "));
 
 const P_COLUMNS = ["p_angry", "p_disgust", "p_fear", "p_happy", "p_sad", "p_surprise", "p_neutral"] as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_T = 2_147_483_647;
 
 // Arrays travel as one Postgres array literal per column: 13 parameters whatever the row count, so a

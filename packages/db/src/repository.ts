@@ -1,12 +1,10 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { createReadingsRepository, type ReadingsRepository } from "./readings";
 import { createUploadsRepository, type UploadsRepository } from "./uploads";
-import { markers, participants, schema, sessions } from "./schema";
+import { markers, participants, sessions, UUID, type Database } from "./schema";
 
 // Dates inside raw sql`` go as ISO strings: drizzle's postgres-js driver cannot serialise a Date there.
 
-type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type RawRows = <T>(q: SQL) => Promise<T[]>;
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -51,7 +49,6 @@ export interface Repository extends ReadingsRepository, UploadsRepository {
   leaveParticipant(id: string, at?: Date): Promise<ParticipantRow | null>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Ids come from URLs and sockets; a malformed one is simply "not found", not a database error. */
 export const isUuid = (id: string) => UUID.test(id);
 

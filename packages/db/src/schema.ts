@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { bigint, index, integer, type PgDatabase, type PgQueryResultHKT, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 import { UPLOAD_STATUSES } from "@emotion/protocol";
 
 // Mirrors migrations/*.sql (the SQL files are the source of truth; this gives Drizzle its types).
@@ -32,7 +32,10 @@ export const participants = pgTable(
     /** The upload whose analysis found this face (migration 0004); null for live listeners. */
     uploadId: uuid("upload_id"),
   },
-  (t) => [index("participants_session_idx").on(t.sessionId, t.joinedAt)],
+  (t) => [
+    index("participants_session_idx").on(t.sessionId, t.joinedAt),
+    index("participants_upload_idx").on(t.uploadId).where(sql`upload_id IS NOT NULL`),
+  ],
 );
 
 export const readings = pgTable(
@@ -91,7 +94,44 @@ export const uploads = pgTable(
     createdAt: tsz("created_at").notNull().defaultNow(),
     updatedAt: tsz("updated_at").notNull().defaultNow(),
   },
-  (t) => [index("uploads_session_idx").on(t.sessionId, t.createdAt)],
+  (t) => [
+    index("uploads_session_idx").on(t.sessionId, t.createdAt),
+    index("uploads_unfinished_idx").on(t.updatedAt).where(sql`status IN ('queued', 'processing')`),
+  ],
 );
 
-export const schema = { sessions, participants, readings, markers, uploads };
+/** The 5-second rollup per participant (migration 0002): probability sums (s_) and dominant counts (d_), maintained by insertReadings. */
+export const readingBuckets = pgTable(
+  "reading_buckets",
+  {
+    sessionId: uuid("session_id").notNull(),
+    participantId: uuid("participant_id").notNull(),
+    bucket: integer("bucket").notNull(),
+    readings: integer("readings").notNull(),
+    faces: integer("faces").notNull(),
+    classified: integer("classified").notNull(),
+    sAngry: integer("s_angry").notNull(),
+    sDisgust: integer("s_disgust").notNull(),
+    sFear: integer("s_fear").notNull(),
+    sHappy: integer("s_happy").notNull(),
+    sSad: integer("s_sad").notNull(),
+    sSurprise: integer("s_surprise").notNull(),
+    sNeutral: integer("s_neutral").notNull(),
+    dAngry: integer("d_angry").notNull(),
+    dDisgust: integer("d_disgust").notNull(),
+    dFear: integer("d_fear").notNull(),
+    dHappy: integer("d_happy").notNull(),
+    dSad: integer("d_sad").notNull(),
+    dSurprise: integer("d_surprise").notNull(),
+    dNeutral: integer("d_neutral").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.sessionId, t.participantId, t.bucket] })],
+);
+
+export const schema = { sessions, participants, readings, markers, uploads, readingBuckets };
+
+/** The Drizzle database over this schema, whichever driver (PGlite or postgres-js) runs it. */
+export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** A UUID in text form: ids from outside are checked against it before they reach a query. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,10 +1,8 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { ReadingInput } from "./readings";
 import type { Repository } from "./repository";
-import { participants, readings, schema, uploads } from "./schema";
+import { participants, readings, uploads, UUID, type Database } from "./schema";
 
-type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type UploadRow = typeof uploads.$inferSelect;
 export type UploadStatus = UploadRow["status"];
@@ -33,7 +31,6 @@ export interface UploadsRepository {
   touchUploads(worker: string): Promise<void>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const unfinished = () => inArray(uploads.status, ["queued", "processing"]);
 
 export function createUploadsRepository(db: Database): UploadsRepository {
