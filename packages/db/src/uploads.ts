@@ -3,7 +3,6 @@ import type { ReadingInput } from "./readings";
 import type { Repository } from "./repository";
 import { participants, readings, uploads, UUID, type Database } from "./schema";
 
-
 export type UploadRow = typeof uploads.$inferSelect;
 export type UploadStatus = UploadRow["status"];
 
