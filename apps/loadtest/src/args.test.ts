@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseArgs, UsageError } from "./args";
 
 describe("parseArgs", () => {
-  it("reads the flags of issue 3 and fills defaults", () => {
+  it("reads the documented flags and fills defaults", () => {
     expect(parseArgs(["--listeners", "500", "--fps=4", "--seconds", "60", "--url", "http://localhost:3000/", "--json"])).toMatchObject({
       listeners: 500,
       fps: 4,

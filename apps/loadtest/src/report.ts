@@ -1,6 +1,6 @@
 import type { Percentiles } from "./stats";
 
-/** The result; the first keys are the JSON line issue 3 asks for, the rest explain a failure. */
+/** The result; the first keys are the published JSON line, the rest explain a failure. */
 export interface LoadReport {
   sent: number;
   acked: number;

@@ -8,7 +8,7 @@ import type { ZodTypeProvider } from "./zod";
 export const IMAGE_TYPES = ["image/jpeg", "image/png", "image/webp"] as const;
 const HOW = `send the image as multipart/form-data field "image", or as the raw body with Content-Type ${IMAGE_TYPES.join(", ")}`;
 
-/** Issue 2 §5: POST /api/v1/predict. Parsers live in this plugin only, so other routes keep rejecting images. */
+/** POST /api/v1/predict. Parsers live in this plugin only, so other routes keep rejecting images. */
 export const predictRoutes: FastifyPluginAsync = async (base) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const { MAX_UPLOAD_BYTES: maxBytes, MAX_IMAGE_PIXELS: maxPixels } = app.config;

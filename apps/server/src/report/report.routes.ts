@@ -17,7 +17,7 @@ function fileName(title: string, ext: string): string {
   return `${base}.${ext}`;
 }
 
-/** Issue 4 §2: the report as JSON and PDF, and every reading as CSV (speaker token required). */
+/** The report as JSON and PDF, and every reading as CSV (speaker token required). */
 export const reportRoutes: FastifyPluginAsync = async (base) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   app.addHook("onRequest", requireSpeaker());

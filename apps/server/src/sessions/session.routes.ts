@@ -18,7 +18,7 @@ export function publicUrlOf(request: FastifyRequest): string {
   return request.server.config.PUBLIC_URL ?? `${request.protocol}://${request.host}`;
 }
 
-/** Sessions API (issue 3): create and look up (public), then inspect, mark, start, end, timelines (speaker token). */
+/** Sessions API: create and look up (public), then inspect, mark, start, end, timelines (speaker token). */
 export const sessionRoutes: FastifyPluginAsync = async (app) => {
   await app.register(publicSessionRoutes);
   await app.register(speakerSessionRoutes);

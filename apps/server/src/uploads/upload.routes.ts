@@ -41,7 +41,7 @@ declare module "fastify" {
 }
 
 /**
- * Issue 4 §3: upload a recording into a session, follow its analysis, cancel it. At registration,
+ * Upload a recording into a session, follow its analysis, cancel it. At registration,
  * before any upload is accepted, the uploads interrupted by a previous crash are swept.
  */
 export const uploadRoutes: FastifyPluginAsync = async (base) => {

@@ -107,7 +107,7 @@ function ReportBody({ report, sessionId, token }: { report: SessionReport; sessi
   );
 }
 
-/** The session's report (issue 4 §1): the same view for live and uploaded sessions; refreshes while live. */
+/** The session's report: the same view for live and uploaded sessions; refreshes while live. */
 export default function ReportPage({ sessionId }: { sessionId: string }) {
   const [token] = useState(() => resolveSpeakerToken(sessionId));
   const { report, error, updatedAt, reload } = useReport(sessionId, token);

@@ -28,7 +28,7 @@ function sessionChoices(preselect: string | null): SessionChoice[] {
   return known;
 }
 
-/** Issue 4 §3: upload a recording into a new or existing session and follow its analysis. */
+/** Upload a recording into a new or existing session and follow its analysis. */
 export default function UploadPage({ sessionId: routeSession }: { sessionId?: string } = {}) {
   const preselect = useMemo(() => routeSession ?? new URLSearchParams(window.location.search).get("session"), [routeSession]);
   const [sessions] = useState(() => sessionChoices(preselect));
