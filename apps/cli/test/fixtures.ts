@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { createGunzip } from "node:zlib";
 import { resolveFfmpeg } from "@emotion/vision/video";
 
-const SHARED_FER = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../shared/data/fer2013/fer2013.csv.gz");
+export const SHARED_FER = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../shared/data/fer2013/fer2013.csv.gz");
 
 /**
  * Writes a FER2013-format CSV of `count` PublicTest rows (plus 3 Training rows): the first real PublicTest rows
