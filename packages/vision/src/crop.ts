@@ -9,7 +9,7 @@ const CROP_SCALE = 1.1;
 /** Shift the crop centre down a little: BlazeFace boxes sit high (brow line to chin). */
 const CENTRE_SHIFT = 0.05;
 
-export const DEFAULT_QUALITY: Required<QualityOptions> = { minFaceSize: 40, minSharpness: 60, maxYaw: 45 };
+export const DEFAULT_QUALITY: Required<QualityOptions> = { minFaceSize: 40, minSharpness: 60, maxYaw: 48 };
 
 /** BT.601 luma of pixel `p` (an index in pixels, not bytes). */
 function lumaAt(data: RawImage["data"], c: number, p: number): number {
