@@ -23,7 +23,7 @@ export const predictRoutes: FastifyPluginAsync = async (base) => {
     schema: {
       tags: ["predict"],
       summary: "Faces, boxes, emotion probabilities and quality for one image",
-      description: `${HOW}. At most ${maxBytes} bytes and ${maxPixels} pixels. Largest face first; probabilities are null when the quality gate refused a face.`,
+      description: `${HOW}. At most ${maxBytes} bytes and ${maxPixels} pixels. Faces are listed by confidence, most confident first; probabilities are null when the quality gate refused a face.`,
       consumes: ["multipart/form-data", ...IMAGE_TYPES],
       response: { 200: ImagePrediction, 400: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody },
     },
