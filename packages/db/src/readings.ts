@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { EMOTIONS, type Emotion, type Probabilities, type ReadingBucket, type ReadingQuality } from "@emotion/protocol";
+import { dominantOf, EMOTIONS, type Emotion, type Probabilities, type ReadingBucket, type ReadingQuality } from "@emotion/protocol";
 import { decodeEmotion, decodeQuality, encodeEmotion, encodeQuality, fromPermille, toPermille } from "./codec";
 import { UUID, type Database } from "./schema";
 
@@ -21,9 +21,14 @@ export interface ReadingInput {
    * twice is stored once. Absent for recordings.
    */
   seq?: number | null;
+  /**
+   * What the dashboard showed for this reading (the listener's temporal filter), when it differs from
+   * `probabilities`. Not stored per row: the rollup keeps its sums, so reports tell what was shown.
+   */
+  shown?: Probabilities | null;
 }
 
-export type StoredReading = Omit<ReadingInput, "seq">;
+export type StoredReading = Omit<ReadingInput, "seq" | "shown">;
 
 /** Room averages over one time bucket. */
 export interface RoomBucket {
@@ -56,7 +61,10 @@ export interface ReadingsRepository {
   roomTimeline(sessionId: string, range?: TimeRange & { bucketMs?: number }): Promise<RoomBucket[]>;
   /** One participant's readings in [fromMs, toMs), in time order. */
   participantTimeline(sessionId: string, participantId: string, range?: TimeRange): Promise<StoredReading[]>;
-  /** The rollup merged into buckets of `factor` * BUCKET_MS, per participant (probability sums in 0..1 units). */
+  /**
+   * The rollup merged into buckets of `factor` * BUCKET_MS, per participant (probability sums in 0..1
+   * units) of what the dashboard showed: the temporal filter's readings where it ran, else the classified ones.
+   */
   reportBuckets(sessionId: string, factor?: number): Promise<ReportBucket[]>;
   /** Streams a session's readings in (participant, t_ms) order, `batchSize` rows at a time (exports). */
   streamReadings(sessionId: string, batchSize?: number): AsyncIterable<StoredReading[]>;
@@ -69,7 +77,8 @@ export type ReportBucket = ReadingBucket;
 
 /** Size of the reading_buckets rollup buckets. */
 export const BUCKET_MS = 5000;
-const ROLLUP_COLUMNS = ["readings", "faces", "classified", ...["s", "d"].flatMap((p) => EMOTIONS.map((e) => `${p}_${e}`))];
+// s_/d_: sums and dominant counts of the classified probabilities; v_/vd_: of what was shown (filtered).
+const ROLLUP_COLUMNS = ["readings", "faces", "classified", ...["s", "d", "v", "vd"].flatMap((p) => EMOTIONS.map((e) => `${p}_${e}`))];
 const ROLLUP_ADD = sql.raw(ROLLUP_COLUMNS.map((c) => `${c} = reading_buckets.${c} + excluded.${c}`).join(", "));
 
 const P_COLUMNS = ["p_angry", "p_disgust", "p_fear", "p_happy", "p_sad", "p_surprise", "p_neutral"] as const;
@@ -129,7 +138,12 @@ export function createReadingsRepository(_db: Database, rows: RawRows): Readings
       const probs = P_COLUMNS.map((_, i) =>
         col((r) => (r.probabilities ? toPermille(r.probabilities[EMOTIONS[i]!]) : null)),
       );
+      const shownOf = (r: ReadingInput) => (r.probabilities ? (r.shown ?? r.probabilities) : null);
+      const shown = P_COLUMNS.map((_, i) => col((r) => { const v = shownOf(r); return v ? toPermille(v[EMOTIONS[i]!]) : null; }));
+      const shownDominant = col((r) => { const v = shownOf(r); return v ? EMOTIONS.indexOf(dominantOf(v)) : null; });
       const tMs = (r: ReadingInput) => Math.max(0, Math.min(MAX_T, Math.round(r.tMs)));
+      const sumsOf = (prefix: string) => sql.raw(P_COLUMNS.map((c) => `coalesce(sum(${prefix}${c}), 0)`).join(", "));
+      const countsOf = (column: string) => sql.raw(EMOTIONS.map((_, k) => `count(*) FILTER (WHERE quality = 0 AND ${column} = ${k})`).join(", "));
       // Inserting and bumping participants.readings_count in one statement keeps the counts exact.
       const result = await rows<{ n: number }>(sql`
         WITH u AS (
@@ -139,25 +153,25 @@ export function createReadingsRepository(_db: Database, rows: RawRows): Readings
             ${probs[0]}::smallint[], ${probs[1]}::smallint[], ${probs[2]}::smallint[], ${probs[3]}::smallint[],
             ${probs[4]}::smallint[], ${probs[5]}::smallint[], ${probs[6]}::smallint[],
             ${col((r) => encodeEmotion(r.dominant))}::smallint[], ${col((r) => encodeQuality(r.quality))}::smallint[],
-            ${col((r) => r.seq ?? null)}::int[]
-          ) AS u(s, p, c, sv, t, a, d, f, h, sa, su, n, dom, q, sq)
+            ${col((r) => r.seq ?? null)}::int[],
+            ${shown[0]}::smallint[], ${shown[1]}::smallint[], ${shown[2]}::smallint[], ${shown[3]}::smallint[],
+            ${shown[4]}::smallint[], ${shown[5]}::smallint[], ${shown[6]}::smallint[], ${shownDominant}::smallint[]
+          ) AS u(s, p, c, sv, t, a, d, f, h, sa, su, n, dom, q, sq, v_p_angry, v_p_disgust, v_p_fear, v_p_happy, v_p_sad, v_p_surprise, v_p_neutral, v_dominant)
         ), ins AS (
           INSERT INTO readings (session_id, participant_id, captured_at, server_at, t_ms,
             p_angry, p_disgust, p_fear, p_happy, p_sad, p_surprise, p_neutral, dominant, quality, seq)
           SELECT s, p, to_timestamp(c / 1000.0), to_timestamp(sv / 1000.0), t, a, d, f, h, sa, su, n, dom, q, sq FROM u
           ON CONFLICT DO NOTHING
-          RETURNING *
+          RETURNING session_id, participant_id, t_ms, quality, dominant, p_angry, p_disgust, p_fear, p_happy, p_sad, p_surprise, p_neutral
+        ), shown AS (
+          -- the inserted rows with what was shown for them (a row's t_ms is unique within its participant)
+          SELECT ins.*, u.v_p_angry, u.v_p_disgust, u.v_p_fear, u.v_p_happy, u.v_p_sad, u.v_p_surprise, u.v_p_neutral, u.v_dominant
+          FROM ins JOIN u ON u.s = ins.session_id AND u.p = ins.participant_id AND u.t = ins.t_ms
         ), rolled AS (
-          INSERT INTO reading_buckets
+          INSERT INTO reading_buckets (session_id, participant_id, bucket, ${sql.raw(ROLLUP_COLUMNS.join(", "))})
           SELECT session_id, participant_id, t_ms / ${BUCKET_MS}::int, count(*), count(*) FILTER (WHERE quality <> 4),
-            count(*) FILTER (WHERE quality = 0),
-            coalesce(sum(p_angry), 0), coalesce(sum(p_disgust), 0), coalesce(sum(p_fear), 0), coalesce(sum(p_happy), 0),
-            coalesce(sum(p_sad), 0), coalesce(sum(p_surprise), 0), coalesce(sum(p_neutral), 0),
-            count(*) FILTER (WHERE quality = 0 AND dominant = 0), count(*) FILTER (WHERE quality = 0 AND dominant = 1),
-            count(*) FILTER (WHERE quality = 0 AND dominant = 2), count(*) FILTER (WHERE quality = 0 AND dominant = 3),
-            count(*) FILTER (WHERE quality = 0 AND dominant = 4), count(*) FILTER (WHERE quality = 0 AND dominant = 5),
-            count(*) FILTER (WHERE quality = 0 AND dominant = 6)
-          FROM ins GROUP BY 1, 2, 3
+            count(*) FILTER (WHERE quality = 0), ${sumsOf("")}, ${countsOf("dominant")}, ${sumsOf("v_")}, ${countsOf("v_dominant")}
+          FROM shown GROUP BY 1, 2, 3
           ON CONFLICT (session_id, participant_id, bucket) DO UPDATE SET ${ROLLUP_ADD}
         ), counted AS (
           UPDATE participants SET readings_count = readings_count + x.n
@@ -212,7 +226,8 @@ export function createReadingsRepository(_db: Database, rows: RawRows): Readings
     async reportBuckets(sessionId, factor = 1) {
       if (!UUID.test(sessionId)) return [];
       const f = Math.max(1, Math.round(factor));
-      const sums = sql.raw(EMOTIONS.map((e) => `sum(s_${e})::float8 / 1000 AS s_${e}, sum(d_${e})::int AS d_${e}`).join(", "));
+      // What the dashboard showed (filtered; for recordings and older rows the same as classified).
+      const sums = sql.raw(EMOTIONS.map((e) => `sum(v_${e})::float8 / 1000 AS s_${e}, sum(vd_${e})::int AS d_${e}`).join(", "));
       const list = await rows<Record<string, string | number>>(sql`
         SELECT participant_id, bucket / ${f}::int AS b, sum(readings)::int AS readings, sum(faces)::int AS faces,
                sum(classified)::int AS classified, ${sums}

@@ -100,7 +100,10 @@ export const uploads = pgTable(
   ],
 );
 
-/** The 5-second rollup per participant (migration 0002): probability sums (s_) and dominant counts (d_), maintained by insertReadings. */
+/**
+ * The 5-second rollup per participant (migrations 0002, 0005), maintained by insertReadings: probability sums
+ * (s_) and dominant counts (d_) of the classified readings, and the same (v_, vd_) of what the dashboard showed.
+ */
 export const readingBuckets = pgTable(
   "reading_buckets",
   {
@@ -124,6 +127,20 @@ export const readingBuckets = pgTable(
     dSad: integer("d_sad").notNull(),
     dSurprise: integer("d_surprise").notNull(),
     dNeutral: integer("d_neutral").notNull(),
+    vAngry: integer("v_angry").notNull().default(0),
+    vDisgust: integer("v_disgust").notNull().default(0),
+    vFear: integer("v_fear").notNull().default(0),
+    vHappy: integer("v_happy").notNull().default(0),
+    vSad: integer("v_sad").notNull().default(0),
+    vSurprise: integer("v_surprise").notNull().default(0),
+    vNeutral: integer("v_neutral").notNull().default(0),
+    vdAngry: integer("vd_angry").notNull().default(0),
+    vdDisgust: integer("vd_disgust").notNull().default(0),
+    vdFear: integer("vd_fear").notNull().default(0),
+    vdHappy: integer("vd_happy").notNull().default(0),
+    vdSad: integer("vd_sad").notNull().default(0),
+    vdSurprise: integer("vd_surprise").notNull().default(0),
+    vdNeutral: integer("vd_neutral").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.sessionId, t.participantId, t.bucket] })],
 );

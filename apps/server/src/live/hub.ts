@@ -209,6 +209,7 @@ export class LiveHub {
       dominant: r.dominant,
       probabilities: r.probabilities,
       seq: r.seq,
+      shown: r.smoothed?.probabilities ?? null,
     });
     // The tile shows the newest crop's reading, filtered when the filter is on; a crop re-sent late
     // (captured before the one shown) is stored but leaves the tile as it is.

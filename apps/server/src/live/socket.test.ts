@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@emotion/db";
+import { EMOTIONS } from "@emotion/protocol";
 import type { ClientToServerEvents, CreatedSession, ListenerJoined, LiveReading, ReadingAck, RoomMood, ServerToClientEvents } from "@emotion/protocol";
 import type { Vision } from "@emotion/vision";
 import { buildApp } from "../app";
@@ -180,9 +181,15 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
     const tile = mood.tiles.find((t) => t.id === me.participantId)!;
     expect(tile.dominant).toBe(acks.at(-1)!.smoothed!.dominant);
     expect(tile.confidence).toBeCloseTo(acks.at(-1)!.smoothed!.confidence, 6);
-    // what is stored is each crop's own reading
+    // what is stored is each crop's own reading...
     const stored = await db.participantTimeline(s.id, me.participantId);
     expect(stored.map((r) => r.dominant)).toEqual(acks.map((x) => x.dominant));
+    // ...and the report's rollup tells what was shown: the filtered readings
+    const buckets = (await db.reportBuckets(s.id)).filter((b) => b.participantId === me.participantId);
+    const total = (f: (b: (typeof buckets)[number]) => number[]) => EMOTIONS.map((_, k) => buckets.reduce((n, b) => n + f(b)[k]!, 0));
+    const shownSums = EMOTIONS.map((e) => acks.reduce((n, x) => n + x.smoothed!.probabilities[e], 0));
+    total((b) => b.sums).forEach((v, k) => expect(v).toBeCloseTo(shownSums[k]!, 1));
+    expect(total((b) => b.dominantCounts)).toEqual(EMOTIONS.map((e) => acks.filter((x) => x.smoothed!.dominant === e).length));
   });
 
   it("acks bad payloads and out-of-order calls with codes", async () => {
