@@ -1,9 +1,10 @@
 import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifacts, startApp, type AppUnderTest } from "./support/app";
 import { canRunBrowserTests, hasChromium } from "./support/browser";
 import { buildFakeCamera, hasFfmpeg } from "./support/fake-camera";
+import { joinAsListener } from "./support/listener";
 import type { RunningServer } from "./support/server-process";
 const canRun = canRunBrowserTests(hasChromium && (await hasFfmpeg()));
 const LISTENERS = 3;
@@ -13,18 +14,6 @@ interface SessionDetailBody {
   status: string;
   listeners: Array<{ id: string; name: string; readings: number }>;
   markers: Array<{ label: string; tMs: number }>;
-}
-
-/** Opens the join link in its own browser context (own camera permission and storage) and accepts consent. */
-async function joinAsListener(browser: Browser, joinUrl: string, name: string): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, permissions: ["camera"] });
-  const page = await context.newPage();
-  page.on("pageerror", (error) => console.error(`[${name}] page error:`, error.message));
-  await page.goto(joinUrl);
-  await page.getByTestId("listener-name").fill(name);
-  if (name.endsWith(" 1")) await page.screenshot({ path: join(artifacts, "consent.png"), fullPage: true });
-  await page.getByTestId("consent-accept").click();
-  return { context, page };
 }
 
 describe.skipIf(!canRun)("live session in Chromium with a fake camera", () => {
@@ -64,7 +53,7 @@ describe.skipIf(!canRun)("live session in Chromium with a fake camera", () => {
     if (await goLive.isVisible()) await goLive.click();
 
     const listeners = [];
-    for (let i = 1; i <= LISTENERS; i++) listeners.push(await joinAsListener(browser!, joinUrl, `Listener ${i}`));
+    for (let i = 1; i <= LISTENERS; i++) listeners.push(await joinAsListener(browser!, joinUrl, `Listener ${i}`, i === 1));
 
     // Every listener sees its own reading first (acked by the server) ...
     for (const { page } of listeners) {

@@ -51,3 +51,24 @@ export async function buildFakeCamera(dir: string): Promise<string> {
   await run("ffmpeg", ["-v", "error", "-y", ...inputs, "-filter_complex", [...filters, concat].join(";"), "-map", "[out]", "-r", String(FPS), "-pix_fmt", "yuv420p", output]);
   return output;
 }
+
+/** A webcam view of one face in a face-api demo photograph: the face's box [x, y, size] and how wide to frame it. */
+export interface StillView {
+  photo: number;
+  face: [number, number, number];
+  /** Frame width as a multiple of the face's size (2.2 frames the face like a webcam; more shows the background). */
+  zoomOut: number;
+}
+
+/** A fake-camera video (.y4m, 640x480) that holds one still view of a photograph, as a listener sitting still. */
+export async function buildStillCamera(dir: string, name: string, { photo, face: [x, y, size], zoomOut }: StillView): Promise<string> {
+  const demo = join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo");
+  const cropW = Math.min(1920, Math.round(size * zoomOut));
+  const cropH = Math.min(1280, Math.round((cropW * HEIGHT) / WIDTH));
+  const left = Math.min(Math.max(0, Math.round(x + size / 2 - cropW / 2)), 1920 - cropW);
+  const top = Math.min(Math.max(0, Math.round(y + size / 2 - cropH * 0.45)), 1280 - cropH);
+  const output = join(dir, `${name}.y4m`);
+  await run("ffmpeg", ["-v", "error", "-y", "-loop", "1", "-framerate", String(FPS), "-t", "3", "-i", join(demo, `sample${photo}.jpg`),
+    "-vf", `crop=${cropW}:${cropH}:${left}:${top},scale=${WIDTH}:${HEIGHT},setsar=1,format=yuv420p`, "-r", String(FPS), "-pix_fmt", "yuv420p", output]);
+  return output;
+}
