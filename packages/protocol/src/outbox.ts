@@ -58,9 +58,9 @@ export class CropOutbox {
   private readonly capacity: number;
   private readonly maxInFlight: number;
 
-  constructor(private readonly o: CropOutboxOptions) {
-    this.capacity = Math.max(1, o.capacity ?? 600);
-    this.maxInFlight = Math.max(1, o.maxInFlight ?? 3);
+  constructor(private readonly options: CropOutboxOptions) {
+    this.capacity = Math.max(1, options.capacity ?? 600);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 3);
   }
 
   /** Crops not yet acked: waiting plus in flight. */
@@ -83,7 +83,7 @@ export class CropOutbox {
   /** Sends what it can now; call again when the connection comes back. */
   pump(): void {
     if (this.isEnded || this.resumeTimer !== undefined) return;
-    while (this.waiting.length && this.inFlight.size < this.maxInFlight && this.o.canSend()) this.sendOne(this.waiting.shift()!);
+    while (this.waiting.length && this.inFlight.size < this.maxInFlight && this.options.canSend()) this.sendOne(this.waiting.shift()!);
   }
 
   /** The connection dropped: everything in flight waits again, in capture order, to be re-sent. */
@@ -98,7 +98,7 @@ export class CropOutbox {
   end(): void {
     this.isEnded = true;
     clearTimeout(this.resumeTimer);
-    for (const e of [...this.inFlight, ...this.waiting]) this.o.onDrop?.(e.payload, "the session ended");
+    for (const e of [...this.inFlight, ...this.waiting]) this.options.onDrop?.(e.payload, "the session ended");
     this.stats.dropped += this.size;
     this.inFlight.clear();
     this.waiting.length = 0;
@@ -107,13 +107,13 @@ export class CropOutbox {
   private sendOne(entry: Entry): void {
     this.inFlight.add(entry);
     const attempt = entry.attempt;
-    const copy: ListenerCrop = { ...entry.payload, sentAt: (this.o.now ?? Date.now)() };
-    this.o.send(copy).then(
+    const copy: ListenerCrop = { ...entry.payload, sentAt: (this.options.now ?? Date.now)() };
+    this.options.send(copy).then(
       (ack) => {
         if (!this.settle(entry, attempt)) return;
         this.stats.acked++;
         this.backoffMs = 0;
-        this.o.onAck?.(ack, entry.payload);
+        this.options.onAck?.(ack, entry.payload);
         this.pump();
       },
       (error: unknown) => {
@@ -152,6 +152,6 @@ export class CropOutbox {
 
   private drop(entry: Entry, reason: string): void {
     this.stats.dropped++;
-    this.o.onDrop?.(entry.payload, reason);
+    this.options.onDrop?.(entry.payload, reason);
   }
 }

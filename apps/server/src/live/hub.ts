@@ -71,20 +71,20 @@ export class LiveHub {
   /** Readings accepted but not stored when the app closed (the process exits non-zero when > 0). */
   unstoredAtClose = 0;
 
-  constructor(private readonly o: LiveHubOptions) {
-    this.staleMs = Math.max(3000, (3 / o.rateHz) * 1000);
+  constructor(private readonly options: LiveHubOptions) {
+    this.staleMs = Math.max(3000, (3 / options.rateHz) * 1000);
     this.ticker = setInterval(() => this.tick(), 1000);
     this.ticker.unref();
   }
 
   get io(): AppServer {
-    return this.o.io;
+    return this.options.io;
   }
   get batcher(): Batcher {
-    return this.o.batcher;
+    return this.options.batcher;
   }
   get writer(): ReadingWriter {
-    return this.o.writer;
+    return this.options.writer;
   }
 
   /** The session's room, loaded from the database on first use; null for an unknown session. */
@@ -99,10 +99,10 @@ export class LiveHub {
   }
 
   private async load(sessionId: string): Promise<RoomState | null> {
-    const session = await this.o.db.getSession(sessionId);
+    const session = await this.options.db.getSession(sessionId);
     if (!session) return null;
     const room = new RoomState(session.id, session.status, session.startedAt?.getTime() ?? null, this.staleMs);
-    const [participants, latest] = await Promise.all([this.o.db.listParticipants(sessionId), this.o.db.latestReadings(sessionId)]);
+    const [participants, latest] = await Promise.all([this.options.db.listParticipants(sessionId), this.options.db.latestReadings(sessionId)]);
     const byId = new Map(latest.map((r) => [r.participantId, r]));
     for (const p of participants) {
       if (p.kind !== "live") continue;
@@ -124,27 +124,27 @@ export class LiveHub {
     // Load the room before the update so its cached status is the one before the change.
     const room = await this.room(sessionId);
     if (!room) throw new AppError("NOT_FOUND", `no session ${sessionId}`);
-    const session = status === "live" ? await this.o.db.startSession(sessionId) : await this.o.db.endSession(sessionId);
+    const session = status === "live" ? await this.options.db.startSession(sessionId) : await this.options.db.endSession(sessionId);
     if (!session) throw new AppError("NOT_FOUND", `no session ${sessionId}`);
     const hasChanged = room.status !== session.status;
     room.status = session.status;
     room.startedAt = session.startedAt?.getTime() ?? null;
-    if (hasChanged) this.o.io.to([speakersRoom(sessionId), listenersRoom(sessionId)]).emit("session:status", { status: session.status });
+    if (hasChanged) this.options.io.to([speakersRoom(sessionId), listenersRoom(sessionId)]).emit("session:status", { status: session.status });
     return session.status;
   }
 
   /** Adds a marker at the session's current time and tells its speakers: the one way, for REST and sockets. */
   async addMarker(session: SessionRow, label: string): Promise<Marker> {
-    const marker = toMarker(await this.o.db.addMarker({ sessionId: session.id, tMs: sessionTime(session), label }));
-    this.o.io.to(speakersRoom(session.id)).emit("session:marker", marker);
+    const marker = toMarker(await this.options.db.addMarker({ sessionId: session.id, tMs: sessionTime(session), label }));
+    this.options.io.to(speakersRoom(session.id)).emit("session:marker", marker);
     return marker;
   }
 
   /** Why new readings cannot be accepted now (null when they can): shutting down, or too many wait for the database. */
   refusal(): AppError | null {
     if (this.isClosing) return new AppError("NOT_READY", "the server is restarting; keep the crop and send it again after reconnecting");
-    const max = this.o.maxPendingRows ?? 100_000;
-    if (this.o.writer.pending >= max) return new AppError("NOT_READY", `the server is catching up with storage (${max} readings waiting, MAX_PENDING_READINGS); retry shortly`);
+    const max = this.options.maxPendingRows ?? 100_000;
+    if (this.options.writer.pending >= max) return new AppError("NOT_READY", `the server is catching up with storage (${max} readings waiting, MAX_PENDING_READINGS); retry shortly`);
     return null;
   }
 
@@ -167,7 +167,7 @@ export class LiveHub {
    * seen (re-sent after an outage) is not stepped: it is stored as it is but changes nothing shown.
    */
   smooth(room: RoomState, participantId: string, r: Pick<NewReading, "quality" | "probabilities" | "capturedAt">): Promise<SmoothedReading | null> {
-    const filter = this.o.temporal?.current;
+    const filter = this.options.temporal?.current;
     const entry = room.listeners.get(participantId);
     if (!filter || !entry) return Promise.resolve(null);
     const f = (entry.filter ??= { state: null, at: -Infinity, queue: Promise.resolve() });
@@ -183,7 +183,7 @@ export class LiveHub {
     });
     // The filter only decides what is shown: a failed step shows the crop's own reading, never blocks storing it.
     const shown = run.catch((err: unknown) => {
-      this.o.log.error({ err, participantId }, "temporal filter step failed; showing the single reading");
+      this.options.log.error({ err, participantId }, "temporal filter step failed; showing the single reading");
       return null;
     });
     f.queue = shown;
@@ -199,7 +199,7 @@ export class LiveHub {
     const capture = placeCapture(r);
     const rawTMs = room.startedAt ? Math.max(0, capture - room.startedAt) : 0;
     const tMs = entry ? claimTMs(entry, rawTMs) : rawTMs;
-    const stored = this.o.writer.write({
+    const stored = this.options.writer.write({
       sessionId: room.sessionId,
       participantId,
       capturedAt: r.capturedAt,
@@ -232,7 +232,7 @@ export class LiveHub {
 
   private flushOutbox(): void {
     this.isOutboxScheduled = false;
-    for (const [sessionId, readings] of this.outbox) this.o.io.to(readingsRoom(sessionId)).emit("session:readings", readings);
+    for (const [sessionId, readings] of this.outbox) this.options.io.to(readingsRoom(sessionId)).emit("session:readings", readings);
     this.outbox.clear();
   }
 
@@ -243,13 +243,13 @@ export class LiveHub {
       pending.then((room) => {
         if (!room) return;
         const hasLocalSockets =
-          [...room.listeners.values()].some((l) => l.socketId) || Boolean(this.o.io.sockets.adapter.rooms.get(speakersRoom(sessionId))?.size);
+          [...room.listeners.values()].some((l) => l.socketId) || Boolean(this.options.io.sockets.adapter.rooms.get(speakersRoom(sessionId))?.size);
         if (!hasLocalSockets) {
           this.rooms.delete(sessionId); // nothing here needs it; rebuilt from the database when next used
           return;
         }
-        if (room.status === "live") this.o.io.to(speakersRoom(sessionId)).emit("session:mood", room.mood(now, MAX_LEFT_TILES));
-      }).catch((err: unknown) => this.o.log.error({ err, sessionId }, "could not push the room mood"));
+        if (room.status === "live") this.options.io.to(speakersRoom(sessionId)).emit("session:mood", room.mood(now, MAX_LEFT_TILES));
+      }).catch((err: unknown) => this.options.log.error({ err, sessionId }, "could not push the room mood"));
     }
   }
 

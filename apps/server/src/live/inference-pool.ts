@@ -99,7 +99,7 @@ function toResults(probs: Float32Array, n: number): EmotionResult[] {
  * classify a crop never start one); until one is ready, and if none can start or one dies, batches run
  * in-process, so a crop is never dropped for want of a worker.
  */
-export function createInferencePool(o: InferencePoolOptions): InferencePool {
+export function createInferencePool(options: InferencePoolOptions): InferencePool {
   const slots: Slot[] = [];
   let nextId = 0;
   let isStarted = false;
@@ -109,31 +109,31 @@ export function createInferencePool(o: InferencePoolOptions): InferencePool {
     const index = slots.indexOf(slot);
     if (index < 0) return;
     slots.splice(index, 1);
-    if (!isClosed) o.log.error({ reason, workersLeft: slots.length }, "inference worker stopped; classifying in-process instead");
+    if (!isClosed) options.log.error({ reason, workersLeft: slots.length }, "inference worker stopped; classifying in-process instead");
     void slot.worker.terminate();
     // Its batches are not lost: they run again in-process.
     for (const job of slot.jobs.values()) {
       clearTimeout(job.timer);
-      o.fallback(job.crops).then(job.resolve, job.reject);
+      options.fallback(job.crops).then(job.resolve, job.reject);
     }
     slot.jobs.clear();
   }
 
   function start() {
-    if (isStarted || isClosed || o.size < 1) return;
+    if (isStarted || isClosed || options.size < 1) return;
     isStarted = true;
     const startedAt = Date.now();
-    for (let i = 0; i < o.size; i++) {
-      const worker = new Worker(WORKER_URL, { execArgv: [], workerData: { threads: o.threads } satisfies WorkerInit });
+    for (let i = 0; i < options.size; i++) {
+      const worker = new Worker(WORKER_URL, { execArgv: [], workerData: { threads: options.threads } satisfies WorkerInit });
       worker.unref(); // the server's sockets keep the process alive; a pool alone must not
       const slot: Slot = { worker, isReady: false, jobs: new Map() };
       slots.push(slot);
       worker.on("message", (m: WorkerReply) => {
         if (m.type === "ready") {
-          const expected = o.expectedCard();
+          const expected = options.expectedCard();
           if (expected && JSON.stringify(expected) !== JSON.stringify(m.card)) return retire(slot, "the worker loaded another model than the app");
           slot.isReady = true;
-          o.log.info({ worker: i, threads: o.threads, ms: Date.now() - startedAt }, "inference worker ready");
+          options.log.info({ worker: i, threads: options.threads, ms: Date.now() - startedAt }, "inference worker ready");
         } else if (m.type === "failed") retire(slot, m.message);
         else {
           const job = slot.jobs.get(m.id);
@@ -155,12 +155,12 @@ export function createInferencePool(o: InferencePoolOptions): InferencePool {
       let slot: Slot | undefined;
       for (const s of slots) if (s.isReady && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
       // Odd-sized crops go in-process too, where the classifier answers them with a clear error.
-      if (!slot || crops.length === 0 || crops.some((c) => c.length !== CROP_BYTES)) return o.fallback(crops);
+      if (!slot || crops.length === 0 || crops.some((c) => c.length !== CROP_BYTES)) return options.fallback(crops);
       const pixels = new Uint8Array(crops.length * CROP_BYTES);
       crops.forEach((c, k) => pixels.set(c, k * CROP_BYTES));
       const id = nextId++;
       const target = slot;
-      const timeoutMs = o.jobTimeoutMs ?? 10_000;
+      const timeoutMs = options.jobTimeoutMs ?? 10_000;
       return new Promise<EmotionResult[]>((resolve, reject) => {
         // A worker stuck in a run (or starved) must not hold crops forever: it is retired and they run here.
         const timer = setTimeout(() => retire(target, `a batch took longer than ${timeoutMs} ms (INFERENCE_JOB_TIMEOUT_MS)`), timeoutMs);

@@ -44,7 +44,7 @@ export function claimTMs(entry: ListenerEntry, tMs: number): number {
   return t;
 }
 
-const zeros = (): Probabilities => Object.fromEntries(EMOTIONS.map((e) => [e, 0])) as Probabilities;
+const emptyProbabilities = (): Probabilities => Object.fromEntries(EMOTIONS.map((e) => [e, 0])) as Probabilities;
 
 /**
  * One session's live state on this instance. It is a cache: everything in it can be rebuilt from the
@@ -91,8 +91,8 @@ export class RoomState {
    * left (the most recently joined are kept), so a join/leave loop cannot grow the message without end.
    */
   mood(now = Date.now(), maxLeftTiles = Infinity): RoomMood {
-    const shares = zeros();
-    const sum = zeros();
+    const shares = emptyProbabilities();
+    const sum = emptyProbabilities();
     const tiles: ListenerTile[] = [];
     let listenerCount = 0;
     let presentCount = 0;

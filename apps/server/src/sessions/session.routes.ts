@@ -56,7 +56,7 @@ const speakerSessionRoutes: FastifyPluginAsync = async (base) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   app.addHook("onRequest", requireSpeaker());
 
-  async function detail(id: string, request: FastifyRequest) {
+  async function loadDetail(id: string, request: FastifyRequest) {
     const rows = await app.db.getSessionDetail(id);
     if (!rows) throw new AppError("NOT_FOUND", `no session ${id}`);
     return toSessionDetail(rows, publicUrlOf(request));
@@ -64,7 +64,7 @@ const speakerSessionRoutes: FastifyPluginAsync = async (base) => {
 
   app.get("/api/sessions/:id", {
     schema: { tags: ["sessions"], summary: "A session with its listeners and markers", params: SessionParams, security: auth, response: { 200: SessionDetail, ...errors } },
-  }, async (request) => detail(speakerSessionOf(request).id, request));
+  }, async (request) => loadDetail(speakerSessionOf(request).id, request));
 
   app.post("/api/sessions/:id/markers", {
     schema: { tags: ["sessions"], summary: "Add a marker at the current session time", params: SessionParams, body: MarkerBody, security: auth, response: { 201: Marker, ...errors } },
@@ -79,7 +79,7 @@ const speakerSessionRoutes: FastifyPluginAsync = async (base) => {
     }, async (request) => {
       const session = speakerSessionOf(request);
       await app.live.setStatus(session.id, action === "start" ? "live" : "ended");
-      return detail(session.id, request);
+      return loadDetail(session.id, request);
     });
   }
 
