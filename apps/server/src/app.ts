@@ -94,6 +94,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   const temporal = { current: await loadTemporalFilter(config.TEMPORAL_FILTER, app.log) };
   app.addHook("onClose", () => temporal.current?.release());
   app.decorate("temporal", temporal);
+  // The live hub before the routes: they use it (markers, upload progress), never its Socket.IO server.
+  app.decorate("live", attachLive(app));
 
   await app.register(swagger, {
     openapi: {
@@ -110,7 +112,5 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   await app.register(reportRoutes);
   await app.register(uploadRoutes);
   await app.register(webRoutes, { root: config.WEB_DIST ?? DEFAULT_WEB_DIST });
-
-  app.decorate("live", attachLive(app));
   return app;
 }

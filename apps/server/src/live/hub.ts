@@ -1,6 +1,6 @@
 import type { Db, ReadingInput, SessionRow } from "@emotion/db";
 import { sessionTime, toMarker } from "../sessions";
-import { AppError, dominantOf, type LiveReading, type Marker, type ReadingAck, type SessionStatus, type SmoothedReading } from "@emotion/protocol";
+import { AppError, dominantOf, type LiveReading, type Marker, type ReadingAck, type SessionStatus, type SmoothedReading, type UploadProgress } from "@emotion/protocol";
 import type { TemporalFilter } from "@emotion/vision/temporal";
 import type { FastifyBaseLogger } from "fastify";
 import type { Batcher } from "./batcher";
@@ -131,6 +131,11 @@ export class LiveHub {
     room.startedAt = session.startedAt?.getTime() ?? null;
     if (hasChanged) this.options.io.to([speakersRoom(sessionId), listenersRoom(sessionId)]).emit("session:status", { status: session.status });
     return session.status;
+  }
+
+  /** Tells the session's speakers how an upload's analysis is going. */
+  broadcastUploadProgress(sessionId: string, progress: UploadProgress): void {
+    this.options.io.to(speakersRoom(sessionId)).emit("upload:progress", progress);
   }
 
   /** Adds a marker at the session's current time and tells its speakers: the one way, for REST and sockets. */

@@ -10,7 +10,6 @@ import { z } from "zod";
 import { AppError, ErrorBody, isUploadFinished, UploadPublicView, UploadView } from "@emotion/protocol";
 import { authorizeSpeaker, bearerOf, requireSpeaker, speakerSessionOf } from "../sessions";
 import type { ZodTypeProvider } from "../http/zod";
-import { speakersRoom } from "../live/types";
 import { UploadJobs } from "./upload.jobs";
 import { UploadDiskQuota } from "./upload.quota";
 import { sweepInterruptedUploads, UploadFolder } from "./upload.sweep";
@@ -54,7 +53,7 @@ export const uploadRoutes: FastifyPluginAsync = async (base) => {
     fps: app.config.UPLOAD_FPS,
     log: app.log,
     worker: () => folder.workerId,
-    notify: (sessionId, p) => app.live?.io.to(speakersRoom(sessionId)).emit("upload:progress", p),
+    notify: (sessionId, p) => app.live.broadcastUploadProgress(sessionId, p),
   });
   app.decorate("uploads", jobs);
   app.addHook("onClose", async () => {
