@@ -14,9 +14,37 @@ const checkpoint = join(tmp, "gru.pt");
 
 /** A tiny run: 24 streams of 48 frames of random-pixel "faces", read by the shipped classifier. */
 function train(extra: string[]): Promise<RunResult> {
-  const args = ["-m", "fer_trainer.temporal", "--csv", join(tmp, "fer.csv.gz"), "--votes", join(tmp, "votes.csv"), "--classifier", CLASSIFIER,
-    "--checkpoint", checkpoint, "--cache-dir", join(tmp, "cache"), "--threads", "1", "--train-streams", "24", "--test-streams", "8",
-    "--constant-streams", "6", "--frames", "48", "--constant-frames", "48", "--batch-size", "8", "--hidden", "8", ...extra];
+  const args = [
+    "-m",
+    "fer_trainer.temporal",
+    "--csv",
+    join(tmp, "fer.csv.gz"),
+    "--votes",
+    join(tmp, "votes.csv"),
+    "--classifier",
+    CLASSIFIER,
+    "--checkpoint",
+    checkpoint,
+    "--cache-dir",
+    join(tmp, "cache"),
+    "--threads",
+    "1",
+    "--train-streams",
+    "24",
+    "--test-streams",
+    "8",
+    "--constant-streams",
+    "6",
+    "--frames",
+    "48",
+    "--constant-frames",
+    "48",
+    "--batch-size",
+    "8",
+    "--hidden",
+    "8",
+    ...extra,
+  ];
   return run(python, args, TRAINING_DIR);
 }
 
@@ -58,7 +86,12 @@ describe("fer_trainer.temporal", () => {
     expect(card.training.classifier).toBe("emotion-mini-xception.onnx");
     expect(card.training.sequences.train.streams).toBe(24);
     expect(card.training.sequences.train.faceReadings).toBeGreaterThan(24 * 48 * 0.5);
-    expect(Object.keys(card.publicTest.methods).slice(0, 4)).toEqual(["raw", `ema (alpha ${card.emaAlphaTunedOnTraining})`, "majority of last 10", "gru (hidden 8)"]);
+    expect(Object.keys(card.publicTest.methods).slice(0, 4)).toEqual([
+      "raw",
+      `ema (alpha ${card.emaAlphaTunedOnTraining})`,
+      "majority of last 10",
+      "gru (hidden 8)",
+    ]);
     expect(Object.keys(card.publicTest.methods)).toContain("recalibrated raw");
     for (const m of Object.values(card.publicTest.methods)) {
       expect(m.accuracy).toBeGreaterThanOrEqual(0);

@@ -14,8 +14,23 @@ const votes = join(tmp, "votes.csv");
 const checkpoint = join(tmp, "ck.pt");
 
 function train(extra: string[]): Promise<RunResult> {
-  const args = ["-m", "fer_trainer.train", "--csv", csv, "--votes", votes, "--batch-size", "32", "--checkpoint", checkpoint,
-    "--cache-dir", join(tmp, "cache"), "--threads", "1", ...extra];
+  const args = [
+    "-m",
+    "fer_trainer.train",
+    "--csv",
+    csv,
+    "--votes",
+    votes,
+    "--batch-size",
+    "32",
+    "--checkpoint",
+    checkpoint,
+    "--cache-dir",
+    join(tmp, "cache"),
+    "--threads",
+    "1",
+    ...extra,
+  ];
   return run(python, args, TRAINING_DIR);
 }
 
@@ -115,7 +130,20 @@ describe("fer_trainer smoke training", () => {
     const ck = join(tmp, "swa-resume.pt");
     const first = await train(["--init-from", checkpoint, "--swa", "--epochs", "1", "--lr", "1e-4", "--checkpoint", ck, "--out", join(tmp, "m6")]);
     expect(first.code, first.stderr).toBe(0);
-    const resumed = await train(["--init-from", checkpoint, "--swa", "--resume", "--epochs", "2", "--lr", "1e-4", "--checkpoint", ck, "--out", join(tmp, "m6")]);
+    const resumed = await train([
+      "--init-from",
+      checkpoint,
+      "--swa",
+      "--resume",
+      "--epochs",
+      "2",
+      "--lr",
+      "1e-4",
+      "--checkpoint",
+      ck,
+      "--out",
+      join(tmp, "m6"),
+    ]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toMatch(/resumed from .* after epoch 1/);
     expect(resumed.stdout).toMatch(/weight average of 2 epochs: publicTest [\d.]+/);
@@ -123,8 +151,24 @@ describe("fer_trainer smoke training", () => {
 
   it("starts from an exported model and distils from it, keeping the model's accuracy at the start", async () => {
     const exported = join(tmp, "m.onnx");
-    const r = await train(["--init-from", exported, "--teacher", exported, "--kd-weight", "0.7", "--random-erasing", "0.5",
-      "--epochs", "1", "--lr", "1e-4", "--checkpoint", join(tmp, "kd.pt"), "--out", join(tmp, "m4")]);
+    const r = await train([
+      "--init-from",
+      exported,
+      "--teacher",
+      exported,
+      "--kd-weight",
+      "0.7",
+      "--random-erasing",
+      "0.5",
+      "--epochs",
+      "1",
+      "--lr",
+      "1e-4",
+      "--checkpoint",
+      join(tmp, "kd.pt"),
+      "--out",
+      join(tmp, "m4"),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/distilling from 1 teacher\(s\) at T=2.0, weight 0.7: teachers agree with [\d.]+ of the training labels/);
     // batch norm unfolded from the exported graph: the same predictions as the exported model
@@ -141,8 +185,24 @@ describe("fer_trainer smoke training", () => {
 
   it("distils with the teacher looking at each augmented view, and records it", async () => {
     const exported = join(tmp, "m.onnx");
-    const r = await train(["--init-from", exported, "--teacher", exported, "--teacher", exported, "--teacher-view", "augmented",
-      "--epochs", "1", "--lr", "1e-4", "--checkpoint", join(tmp, "kd-aug.pt"), "--out", join(tmp, "m5")]);
+    const r = await train([
+      "--init-from",
+      exported,
+      "--teacher",
+      exported,
+      "--teacher",
+      exported,
+      "--teacher-view",
+      "augmented",
+      "--epochs",
+      "1",
+      "--lr",
+      "1e-4",
+      "--checkpoint",
+      join(tmp, "kd-aug.pt"),
+      "--out",
+      join(tmp, "m5"),
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("distilling from 2 teacher(s) at T=2.0, weight 0.5, on each augmented view and its mirror");
     expect(r.stdout).toMatch(/epoch 1\/1 loss [\d.]+ publicTest/);
@@ -165,8 +225,24 @@ describe("fer_trainer smoke training", () => {
 
   it("exits 2 with a clear message when the CSV is missing", async () => {
     const missing = join(tmp, "nope.csv.gz");
-    const r = await run(python, ["-m", "fer_trainer.train", "--csv", missing, "--votes", "none", "--out", join(tmp, "x"),
-      "--checkpoint", join(tmp, "x.pt"), "--cache-dir", join(tmp, "cache")], TRAINING_DIR);
+    const r = await run(
+      python,
+      [
+        "-m",
+        "fer_trainer.train",
+        "--csv",
+        missing,
+        "--votes",
+        "none",
+        "--out",
+        join(tmp, "x"),
+        "--checkpoint",
+        join(tmp, "x.pt"),
+        "--cache-dir",
+        join(tmp, "cache"),
+      ],
+      TRAINING_DIR,
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("not found");
     expect(r.stderr).toContain(missing);

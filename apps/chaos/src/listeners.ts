@@ -90,7 +90,9 @@ export class ReliableListener {
     if (this.isClosed) return;
     try {
       const identity = this.participantId && this.token ? { participantId: this.participantId, participantToken: this.token } : {};
-      const joined = unwrap<ListenerJoined>(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("listener:join", { v: 1, code: this.code, name: this.name, ...identity }));
+      const joined = unwrap<ListenerJoined>(
+        await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("listener:join", { v: 1, code: this.code, name: this.name, ...identity }),
+      );
       this.participantId = joined.participantId;
       this.token = joined.participantToken;
       this.isJoined = true;

@@ -17,9 +17,17 @@ const Args = z.object({
   json: z.boolean(),
   only: z
     .string()
-    .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.enum(SCENARIOS)).min(1, "name at least one scenario")),
-  "soak-minutes": z.coerce.number().min(0).max(24 * 60),
+  "soak-minutes": z.coerce
+    .number()
+    .min(0)
+    .max(24 * 60),
   "soak-listeners": z.coerce.number().int().min(1).max(5000),
   listeners: z.coerce.number().int().min(1).max(2000),
   "outage-seconds": z.coerce.number().min(1).max(3600),
@@ -39,7 +47,9 @@ function parse() {
     },
   });
   if (values.help) {
-    process.stdout.write("usage: pnpm chaos [--quick] [--json] [--only kill,outage,shutdown,hostile] [--listeners 20] [--outage-seconds 60] [--soak-minutes 30 --soak-listeners 200]\n");
+    process.stdout.write(
+      "usage: pnpm chaos [--quick] [--json] [--only kill,outage,shutdown,hostile] [--listeners 20] [--outage-seconds 60] [--soak-minutes 30 --soak-listeners 200]\n",
+    );
     process.exit(0);
   }
   const parsed = Args.safeParse({ ...values, "outage-seconds": values["outage-seconds"] ?? (values.quick ? "15" : "60") });
@@ -70,14 +80,25 @@ async function main() {
       if (name === "kill") results.push(await killScenario(ctx, { listeners: n, fps: 4, seconds: args.quick ? 25 : 45, kills: 3 }));
       if (name === "outage") results.push(await outageScenario(ctx, { listeners: n, fps: 4, outageSeconds: args["outage-seconds"] }));
       if (name === "shutdown") results.push(await shutdownScenario(ctx, { listeners: n, fps: 4 }));
-      if (name === "hostile") results.push(await hostileScenario(ctx, { listeners: n, fps: 4, socketPayloads: args.quick ? 600 : 2000, restRequests: args.quick ? 100 : 300, minSeconds: args.quick ? 10 : 30 }));
+      if (name === "hostile")
+        results.push(
+          await hostileScenario(ctx, {
+            listeners: n,
+            fps: 4,
+            socketPayloads: args.quick ? 600 : 2000,
+            restRequests: args.quick ? 100 : 300,
+            minSeconds: args.quick ? 10 : 30,
+          }),
+        );
     }
     if (args["soak-minutes"] > 0) results.push(await soakScenario(ctx, { listeners: args["soak-listeners"], fps: 4, minutes: args["soak-minutes"] }));
   } finally {
     await pg.destroy();
   }
   for (const r of results)
-    log(`${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.listeners} listeners, ${r.seconds} s, captured ${r.captured}, acked ${r.acked}, stored ${r.stored}, lost ${r.lost}, duplicates ${r.duplicates}, dropped ${r.dropped}${r.problems.length ? `\n     ${r.problems.join("\n     ")}` : ""}`);
+    log(
+      `${r.ok ? "ok  " : "FAIL"} ${r.name}: ${r.listeners} listeners, ${r.seconds} s, captured ${r.captured}, acked ${r.acked}, stored ${r.stored}, lost ${r.lost}, duplicates ${r.duplicates}, dropped ${r.dropped}${r.problems.length ? `\n     ${r.problems.join("\n     ")}` : ""}`,
+    );
   if (args.json) process.stdout.write(`${JSON.stringify({ scenarios: results })}\n`);
   process.exit(results.every((r) => r.ok) ? 0 : 1);
 }

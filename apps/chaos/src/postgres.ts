@@ -42,7 +42,18 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
   const data = join(dir, "data");
   await pg("initdb", ["-D", data, "-U", "chaos", "--auth=trust", "-E", "UTF8", "--no-sync"]);
   const start = async () => {
-    await pg("pg_ctl", ["-D", data, "-l", join(dir, "postgres.log"), "-w", "-t", "60", "-o", `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on`, "start"]);
+    await pg("pg_ctl", [
+      "-D",
+      data,
+      "-l",
+      join(dir, "postgres.log"),
+      "-w",
+      "-t",
+      "60",
+      "-o",
+      `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=on`,
+      "start",
+    ]);
   };
   const stop = async () => {
     await pg("pg_ctl", ["-D", data, "-w", "-t", "60", "-m", "fast", "stop"]);

@@ -90,7 +90,16 @@ async function audit(ctx: Context, sessionId: string, listeners: readonly Reliab
   }
 }
 
-async function finish(ctx: Context, name: string, started: number, sessionId: string, listeners: ReliableListener[], server: ServerProcess, extra: Record<string, unknown>, problems: string[]): Promise<ScenarioResult> {
+async function finish(
+  ctx: Context,
+  name: string,
+  started: number,
+  sessionId: string,
+  listeners: ReliableListener[],
+  server: ServerProcess,
+  extra: Record<string, unknown>,
+  problems: string[],
+): Promise<ScenarioResult> {
   for (const l of listeners) l.stopCapture();
   const drained = await drainAll(listeners, 180_000);
   if (!drained) problems.push("listeners still held unacked crops 180 s after the run");
@@ -123,7 +132,9 @@ async function finish(ctx: Context, name: string, started: number, sessionId: st
     unacked,
     extra: { ...extra, reconnects, nacks },
   };
-  ctx.log(`${name}: ${result.ok ? "ok" : "FAILED"} — acked ${acked}, stored ${stored}, lost ${lost}, duplicates ${duplicates}${problems.length ? ` (${problems.join("; ")})` : ""}`);
+  ctx.log(
+    `${name}: ${result.ok ? "ok" : "FAILED"} — acked ${acked}, stored ${stored}, lost ${lost}, duplicates ${duplicates}${problems.length ? ` (${problems.join("; ")})` : ""}`,
+  );
   return result;
 }
 
@@ -180,7 +191,16 @@ export async function outageScenario(ctx: Context, o: { listeners: number; fps: 
   // Acks are a promise of storage: none may arrive while the database is away (a few stored just before it went are fine).
   const rssMax = Math.max(...rss);
   if (rssBefore && rssMax > rssBefore * 1.5 + 100) problems.push(`server RSS grew from ${rssBefore} MB to ${rssMax} MB during the outage`);
-  return finish(ctx, `Postgres stopped ${o.outageSeconds} s under load`, started, session.id, listeners, server, { rssBeforeMb: rssBefore, rssMaxDuringOutageMb: rssMax, ackedDuringOutage: ackedDuring, queuedInListenersAtRecovery: queuedAtEnd, catchUpSeconds }, problems);
+  return finish(
+    ctx,
+    `Postgres stopped ${o.outageSeconds} s under load`,
+    started,
+    session.id,
+    listeners,
+    server,
+    { rssBeforeMb: rssBefore, rssMaxDuringOutageMb: rssMax, ackedDuringOutage: ackedDuring, queuedInListenersAtRecovery: queuedAtEnd, catchUpSeconds },
+    problems,
+  );
 }
 
 /**
@@ -211,7 +231,10 @@ export async function shutdownScenario(ctx: Context, o: { listeners: number; fps
 }
 
 /** A hostile client (socket and REST) beside normal listeners: nobody else harmed, nothing hostile stored, no 5xx. */
-export async function hostileScenario(ctx: Context, o: { listeners: number; fps: number; socketPayloads: number; restRequests: number; minSeconds: number }): Promise<ScenarioResult> {
+export async function hostileScenario(
+  ctx: Context,
+  o: { listeners: number; fps: number; socketPayloads: number; restRequests: number; minSeconds: number },
+): Promise<ScenarioResult> {
   const started = Date.now();
   const server = await startServer(ctx, undefined);
   const session = await createSession(server.url, "chaos: hostile client");
@@ -225,10 +248,14 @@ export async function hostileScenario(ctx: Context, o: { listeners: number; fps:
   await sleep(Math.max(0, started + o.minSeconds * 1000 - Date.now()));
   const problems: string[] = [];
   if (server.crashed) problems.push(server.crashed);
-  const health = await fetch(`${server.url}/health`).then((r) => r.status, () => 0);
+  const health = await fetch(`${server.url}/health`).then(
+    (r) => r.status,
+    () => 0,
+  );
   if (health !== 200) problems.push(`GET /health answered ${health} after the hostile client`);
   if (tally.rest5xx.length) problems.push(`${tally.rest5xx.length} REST answers with 5xx: ${JSON.stringify(tally.rest5xx.slice(0, 5))}`);
-  if (tally.socketInternal.length) problems.push(`${tally.socketInternal.length} socket answers coded INTERNAL: ${JSON.stringify(tally.socketInternal.slice(0, 3))}`);
+  if (tally.socketInternal.length)
+    problems.push(`${tally.socketInternal.length} socket answers coded INTERNAL: ${JSON.stringify(tally.socketInternal.slice(0, 3))}`);
   let hostileStored = 0;
   if (hostileId) {
     const db = await createDb({ url: ctx.pg.url, migrate: false });
@@ -236,7 +263,16 @@ export async function hostileScenario(ctx: Context, o: { listeners: number; fps:
     await db.close();
   }
   if (hostileStored) problems.push(`${hostileStored} readings of the hostile client were stored`);
-  return finish(ctx, "hostile client beside normal listeners", started, session.id, listeners, server, { ...tally, hostileStored, healthAfter: health }, problems);
+  return finish(
+    ctx,
+    "hostile client beside normal listeners",
+    started,
+    session.id,
+    listeners,
+    server,
+    { ...tally, hostileStored, healthAfter: health },
+    problems,
+  );
 }
 
 /** The long run: many listeners for many minutes; RSS growth and loss (a benchmark, not CI). */
@@ -259,5 +295,14 @@ export async function soakScenario(ctx: Context, o: { listeners: number; fps: nu
   const late = mean(rss.slice(-tenth).map(([, mb]) => mb));
   const growth = early ? late / early - 1 : 0;
   const problems = growth >= 0.1 ? [`RSS grew ${(growth * 100).toFixed(1)} % (${early.toFixed(0)} → ${late.toFixed(0)} MB)`] : [];
-  return finish(ctx, `soak ${o.listeners} listeners × ${o.fps}/s for ${o.minutes} min`, started, session.id, listeners, server, { rssEarlyMb: Math.round(early), rssLateMb: Math.round(late), rssGrowthPct: Math.round(growth * 1000) / 10, rss }, problems);
+  return finish(
+    ctx,
+    `soak ${o.listeners} listeners × ${o.fps}/s for ${o.minutes} min`,
+    started,
+    session.id,
+    listeners,
+    server,
+    { rssEarlyMb: Math.round(early), rssLateMb: Math.round(late), rssGrowthPct: Math.round(growth * 1000) / 10, rss },
+    problems,
+  );
 }

@@ -29,7 +29,10 @@ describe("readFerCsv", () => {
     for (const name of ["a.csv", "a.csv.gz"]) {
       const rows = [];
       for await (const r of readFerCsv(join(dir, name))) rows.push([r.line, r.emotion, r.usage, r.pixels[0]]);
-      expect(rows).toEqual([[2, 3, "Training", 1], [3, 5, "PublicTest", 2]]);
+      expect(rows).toEqual([
+        [2, 3, "Training", 1],
+        [3, 5, "PublicTest", 2],
+      ]);
     }
   });
 });

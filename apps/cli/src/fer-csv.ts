@@ -71,7 +71,10 @@ export async function* readFerCsv(path: string, onBytes?: (bytesRead: number) =>
     for await (const raw of lines) {
       line++;
       if (line === 1) {
-        const header = raw.replace(/^\uFEFF/, "").split(",").map((h) => h.trim());
+        const header = raw
+          .replace(/^\uFEFF/, "")
+          .split(",")
+          .map((h) => h.trim());
         if (header[0] !== "emotion" || header[1] !== "pixels" || (header.length > 2 && header[2] !== "Usage"))
           throw fail(1, `expected the header 'emotion,pixels,Usage', got '${raw.slice(0, 60)}'`);
         hasUsage = header.length > 2;

@@ -10,8 +10,16 @@ const COMMANDS: Command[] = [predict, analyze, evalCommand, bench, train];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return ["usage: emotion <command> [options]", "", "commands:", ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`), "",
-    "Run `emotion <command> --help` for a command's options."].join("\n") + "\n";
+  return (
+    [
+      "usage: emotion <command> [options]",
+      "",
+      "commands:",
+      ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+      "",
+      "Run `emotion <command> --help` for a command's options.",
+    ].join("\n") + "\n"
+  );
 }
 
 /** Exit code 2 for a bad command line, 1 for any other failure. */

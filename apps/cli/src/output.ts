@@ -44,6 +44,10 @@ export function formatTable(headers: string[], rows: Array<Array<string | number
   const cells = [headers, ...rows.map((r) => r.map(String))];
   const widths = headers.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? "").length)));
   const isNumeric = (v: string) => /^-?[\d.,]+%?$/.test(v);
-  const line = (r: string[]) => r.map((v, c) => (c > 0 && isNumeric(v) ? v.padStart(widths[c]!) : v.padEnd(widths[c]!))).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((v, c) => (c > 0 && isNumeric(v) ? v.padStart(widths[c]!) : v.padEnd(widths[c]!)))
+      .join("  ")
+      .trimEnd();
   return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n") + "\n";
 }

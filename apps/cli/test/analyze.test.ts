@@ -24,7 +24,10 @@ describe("emotion analyze", () => {
     expect(r.code, r.stderr).toBe(0);
     const out = lastJson<AnalyzeJson>(r);
     expect(out.durationS).toBeCloseTo(8, 0);
-    expect(out.faces.map((f) => [f.id, f.readings])).toEqual([[1, 16], [2, 14]]);
+    expect(out.faces.map((f) => [f.id, f.readings])).toEqual([
+      [1, 16],
+      [2, 14],
+    ]);
     expect(out.faces.every((f) => f.dominant !== null)).toBe(true);
   }, 60_000);
 

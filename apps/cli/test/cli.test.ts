@@ -36,7 +36,9 @@ describe("emotion predict", () => {
     const height = 240;
     const pixels = Buffer.alloc(width * height * 3);
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) pixels.fill(Math.round((x / width) * 255), (y * width + x) * 3, (y * width + x) * 3 + 3);
-    await sharp(pixels, { raw: { width, height, channels: 3 } }).png().toFile(path);
+    await sharp(pixels, { raw: { width, height, channels: 3 } })
+      .png()
+      .toFile(path);
     const r = await runCli(["predict", path, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(ImagePrediction.parse(lastJson(r)).faces).toEqual([]);
@@ -57,14 +59,18 @@ describe("emotion predict", () => {
 
 describe("emotion eval", () => {
   // A real floor for the shipped model, where FER2013 is at hand: its card says 65.1 % on PublicTest.
-  it.skipIf(!existsSync(SHARED_FER))("scores the shipped model at 64.5 % or more on all of FER2013 PublicTest", async () => {
-    const r = await runCli(["eval", "--csv", SHARED_FER, "--usage", "PublicTest", "--json", "--out-dir", join(tmp, "eval-full")]);
-    expect(r.code, r.stderr).toBe(0);
-    const m = lastJson<{ n: number; accuracy: number; macroF1: number }>(r);
-    expect(m.n).toBe(3589);
-    expect(m.accuracy).toBeGreaterThanOrEqual(0.645);
-    expect(m.macroF1).toBeGreaterThan(0.55);
-  }, 180_000);
+  it.skipIf(!existsSync(SHARED_FER))(
+    "scores the shipped model at 64.5 % or more on all of FER2013 PublicTest",
+    async () => {
+      const r = await runCli(["eval", "--csv", SHARED_FER, "--usage", "PublicTest", "--json", "--out-dir", join(tmp, "eval-full")]);
+      expect(r.code, r.stderr).toBe(0);
+      const m = lastJson<{ n: number; accuracy: number; macroF1: number }>(r);
+      expect(m.n).toBe(3589);
+      expect(m.accuracy).toBeGreaterThanOrEqual(0.645);
+      expect(m.macroF1).toBeGreaterThan(0.55);
+    },
+    180_000,
+  );
 
   it("scores a FER2013-format CSV and writes the confusion and sample PNGs", async () => {
     const csv = join(tmp, "small.csv");
@@ -72,7 +78,13 @@ describe("emotion eval", () => {
     const outDir = join(tmp, "eval-out");
     const r = await runCli(["eval", "--csv", csv, "--usage", "PublicTest", "--json", "--out-dir", outDir]);
     expect(r.code, r.stderr).toBe(0);
-    const m = lastJson<{ n: number; accuracy: number; macroF1: number; perClass: Record<string, { precision: number; recall: number; f1: number; support: number }>; confusion: number[][] }>(r);
+    const m = lastJson<{
+      n: number;
+      accuracy: number;
+      macroF1: number;
+      perClass: Record<string, { precision: number; recall: number; f1: number; support: number }>;
+      confusion: number[][];
+    }>(r);
     expect(m.n).toBe(200);
     // The first 200 PublicTest faces: the shipped model (65.1 % on all 3,589) scores well above chance (14 %)
     // on them; a broken preprocessing or class order lands near chance.
@@ -124,7 +136,10 @@ describe("emotion bench", () => {
   it("reports classifier and detector throughput as JSON", async () => {
     const r = await runCli(["bench", "--seconds", "0.2", "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const b = lastJson<{ classifier: { batch1: { facesPerSec: number; p50Ms: number; p99Ms: number }; batch32: { facesPerSec: number } }; detector: { framesPerSec: number } }>(r);
+    const b = lastJson<{
+      classifier: { batch1: { facesPerSec: number; p50Ms: number; p99Ms: number }; batch32: { facesPerSec: number } };
+      detector: { framesPerSec: number };
+    }>(r);
     expect(b.classifier.batch1.facesPerSec).toBeGreaterThan(0);
     expect(b.classifier.batch1.p99Ms).toBeGreaterThanOrEqual(b.classifier.batch1.p50Ms);
     expect(b.classifier.batch32.facesPerSec).toBeGreaterThan(0);
@@ -139,4 +154,3 @@ describe("emotion train", () => {
     expect(r.stdout).toContain("--resume");
   });
 });
-

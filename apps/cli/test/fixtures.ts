@@ -47,4 +47,3 @@ export function writeVideo(path: string, photos: string[]): void {
   const r = spawnSync(resolveFfmpeg(), ["-hide_banner", "-loglevel", "error", "-y", ...inputs, "-filter_complex", `${chains};${concat}`, "-r", "10", path]);
   if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr.toString()}`);
 }
-

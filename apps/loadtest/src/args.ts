@@ -48,10 +48,13 @@ export const LoadOptions = z
   })
   .superRefine((o, ctx) => {
     const given = [o.session, o.code, o.token].filter((v) => v !== undefined).length;
-    if (given > 0 && given < 3) ctx.addIssue({ code: "custom", path: ["session"], message: "--session, --code and --token go together (the speaker token reads the stored counts)" });
-    if (given === 3 && !o.url) ctx.addIssue({ code: "custom", path: ["url"], message: "--session needs --url: a server started by the load test has an empty database" });
+    if (given > 0 && given < 3)
+      ctx.addIssue({ code: "custom", path: ["session"], message: "--session, --code and --token go together (the speaker token reads the stored counts)" });
+    if (given === 3 && !o.url)
+      ctx.addIssue({ code: "custom", path: ["url"], message: "--session needs --url: a server started by the load test has an empty database" });
     if (o.warmup >= o.seconds) ctx.addIssue({ code: "custom", path: ["warmup"], message: "--warmup must be shorter than --seconds" });
-    if (o.url && o.serverDir) ctx.addIssue({ code: "custom", path: ["serverDir"], message: "--server-dir and --url exclude each other: --url uses a running server" });
+    if (o.url && o.serverDir)
+      ctx.addIssue({ code: "custom", path: ["serverDir"], message: "--server-dir and --url exclude each other: --url uses a running server" });
   });
 export type LoadOptions = z.infer<typeof LoadOptions>;
 

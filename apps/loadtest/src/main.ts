@@ -49,7 +49,17 @@ async function run(o: LoadOptions, onCleanup: (fn: () => Promise<void>) => void)
     o.session && o.code && o.token ? { id: o.session, code: o.code, speakerToken: o.token } : await createSession(url, `Load test ${new Date().toISOString()}`);
   const memory = watchServerMemory(server, url);
   onCleanup(() => memory.stop());
-  const sim = new Simulation({ url, session, listeners: o.listeners, fps: o.fps, seconds: o.seconds, crops, joinConcurrency: o.joinConcurrency, ackTimeoutMs: o.ackTimeoutMs, warmupSeconds: o.warmup });
+  const sim = new Simulation({
+    url,
+    session,
+    listeners: o.listeners,
+    fps: o.fps,
+    seconds: o.seconds,
+    crops,
+    joinConcurrency: o.joinConcurrency,
+    ackTimeoutMs: o.ackTimeoutMs,
+    warmupSeconds: o.warmup,
+  });
   onCleanup(async () => sim.close());
 
   await sim.connectSpeaker();

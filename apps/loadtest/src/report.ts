@@ -38,7 +38,9 @@ const line = (p: Percentiles) => `p50 ${ms(p.p50)}  p95 ${ms(p.p95)}  p99 ${ms(p
 
 /** The human summary (stdout, before the JSON line). */
 export function formatSummary(r: LoadReport): string {
-  const nacks = Object.entries(r.nackCodes).map(([code, n]) => `${code} ${n}`).join(", ");
+  const nacks = Object.entries(r.nackCodes)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(", ");
   return [
     `load test: ${r.listeners} listeners × ${r.fps} crops/s × ${r.seconds} s (${r.offeredPerSecond.toFixed(0)} readings/s offered; ${r.start === "on-join" ? "each from its join" : "after all joined"})`,
     `  readings   sent ${r.sent}  acked ${r.acked}  stored ${r.stored}  lost ${r.lost}`,

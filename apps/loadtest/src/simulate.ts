@@ -41,7 +41,6 @@ function tcpSocketOf(socket: Client): TcpSocket | null {
   return transport?.ws?._socket ?? null;
 }
 
-
 const uncork = (tcp: TcpSocket) => tcp.uncork();
 
 async function connect(url: string): Promise<Client> {
@@ -98,7 +97,9 @@ export class Simulation {
   async connectSpeaker(): Promise<void> {
     const socket = await connect(this.o.url);
     this.speaker = socket;
-    const res = await socket.timeout(30_000).emitWithAck("speaker:join", { v: 1, sessionId: this.o.session.id, speakerToken: this.o.session.speakerToken, readings: true });
+    const res = await socket
+      .timeout(30_000)
+      .emitWithAck("speaker:join", { v: 1, sessionId: this.o.session.id, speakerToken: this.o.session.speakerToken, readings: true });
     if (!res.ok) throw new Error(`speaker:join failed: ${res.error.code} ${res.error.message}`);
     socket.on("session:readings", (readings: LiveReading[]) => {
       const now = Date.now();

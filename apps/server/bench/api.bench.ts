@@ -8,8 +8,19 @@ export async function benchApi(seconds = 10, connections = 8) {
   // one face, 640x480: the right-hand face of sample3, letterboxed
   const jpeg = await sharp(readSample(3)).extract({ left: 900, top: 100, width: 640, height: 480 }).jpeg({ quality: 85 }).toBuffer();
   const vision = await testVision();
-  const check = await vision.analyze({ ...(await sharp(jpeg).raw().toBuffer({ resolveWithObject: true }).then(({ data, info }) => ({ width: info.width, height: info.height, channels: 3 as const, data: new Uint8Array(data) }))) });
-  const app = await buildApp({ vision, logger: false, DATABASE_URL: undefined, MAX_PREDICTS_PER_MINUTE: 1_000_000, DATA_DIR: `/tmp/emotion-bench-${process.pid}` });
+  const check = await vision.analyze({
+    ...(await sharp(jpeg)
+      .raw()
+      .toBuffer({ resolveWithObject: true })
+      .then(({ data, info }) => ({ width: info.width, height: info.height, channels: 3 as const, data: new Uint8Array(data) }))),
+  });
+  const app = await buildApp({
+    vision,
+    logger: false,
+    DATABASE_URL: undefined,
+    MAX_PREDICTS_PER_MINUTE: 1_000_000,
+    DATA_DIR: `/tmp/emotion-bench-${process.pid}`,
+  });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const { port } = app.server.address() as { port: number };
   const result = await autocannon({

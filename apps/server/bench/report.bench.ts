@@ -58,5 +58,12 @@ export async function benchReport(url: string | undefined) {
   await run(sql`DELETE FROM reading_buckets WHERE session_id = ${s.id}`);
   await app.close();
   await db.close();
-  return { database: url ? "postgres" : "pglite", listeners: LISTENERS, readings, seedS: Math.round(seedS), reportMs: { first: Math.round(times[0]!), median: Math.round([...times].sort((a, b) => a - b)[1]!) }, reportBytes: bytes };
+  return {
+    database: url ? "postgres" : "pglite",
+    listeners: LISTENERS,
+    readings,
+    seedS: Math.round(seedS),
+    reportMs: { first: Math.round(times[0]!), median: Math.round([...times].sort((a, b) => a - b)[1]!) },
+    reportBytes: bytes,
+  };
 }

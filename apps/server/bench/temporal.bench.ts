@@ -20,7 +20,7 @@ const MIN_MS = 1500;
 /** A plausible reading stream: mostly faces with noisy probabilities, some no-face and refused beats. */
 function makeReadings(n: number, seed: number): TemporalItem["reading"][] {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   return Array.from({ length: n }, () => {
     const u = rand();
     if (u < 0.05) return { quality: "no_face" as const, probabilities: null };
@@ -51,8 +51,12 @@ async function timeBatch(filter: TemporalFilter, listeners: number): Promise<{ w
 
 export async function benchTemporal(threads = 1) {
   const card = JSON.parse(readFileSync(TEMPORAL_CARD_URL, "utf8"));
-  const gru = await createTemporalFilter({ ort, model: fileURLToPath(TEMPORAL_MODEL_URL), card,
-    sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } });
+  const gru = await createTemporalFilter({
+    ort,
+    model: fileURLToPath(TEMPORAL_MODEL_URL),
+    card,
+    sessionOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+  });
   const ema = createEmaFilter({ alpha: card.emaAlphaTunedOnTraining });
   const round = (v: { wallUs: number; cpuUs: number }) => ({ wallUs: Math.round(v.wallUs * 100) / 100, cpuUs: Math.round(v.cpuUs * 100) / 100 });
   const result: Record<"gru" | "ema", Record<string, { wallUs: number; cpuUs: number }>> = { gru: {}, ema: {} };

@@ -58,7 +58,18 @@ export async function benchUploadJumpingFaces(seconds = 3600) {
       const started = performance.now();
       t += 200;
       void db
-        .insertReadings([{ sessionId: live.id, participantId: listener.id, capturedAt: Date.now(), serverAt: Date.now(), tMs: t, quality: "ok", dominant: "neutral", probabilities: null }])
+        .insertReadings([
+          {
+            sessionId: live.id,
+            participantId: listener.id,
+            capturedAt: Date.now(),
+            serverAt: Date.now(),
+            tMs: t,
+            quality: "ok",
+            dominant: "neutral",
+            probabilities: null,
+          },
+        ])
         .then(() => writes.push(performance.now() - started));
     }, 200);
     const startedAt = performance.now();

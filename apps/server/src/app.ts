@@ -99,7 +99,11 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
 
   await app.register(swagger, {
     openapi: {
-      info: { title: "Emotion analytics API", version: "1.0.0", description: "Image predictions and live sessions. Socket.IO events are described in packages/protocol." },
+      info: {
+        title: "Emotion analytics API",
+        version: "1.0.0",
+        description: "Image predictions and live sessions. Socket.IO events are described in packages/protocol.",
+      },
       components: { securitySchemes: { speakerToken: { type: "http", scheme: "bearer", description: "The speakerToken from POST /api/sessions" } } },
     },
     transform: zodToOpenApi,

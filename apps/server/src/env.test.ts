@@ -60,7 +60,9 @@ describe("parseEnv", () => {
     expect(parseEnv({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(true);
     expect(parseEnv({ TRUST_PROXY: "1" }).TRUST_PROXY).toBe(1);
     expect(parseEnv({ TRUST_PROXY: "10.0.0.0/8, 127.0.0.1" }).TRUST_PROXY).toEqual(["10.0.0.0/8", "127.0.0.1"]);
-    expect(errorOf({ TRUST_PROXY: "yes" })).toContain("TRUST_PROXY: expected true, false, a hop count, or proxy addresses/CIDRs separated by commas, got 'yes'");
+    expect(errorOf({ TRUST_PROXY: "yes" })).toContain(
+      "TRUST_PROXY: expected true, false, a hop count, or proxy addresses/CIDRs separated by commas, got 'yes'",
+    );
   });
 
   it("accepts .env.example as written, and it lists every variable", () => {

@@ -18,7 +18,9 @@ export const Env = z
     PORT: int(0).max(65535).default(3000),
     HOST: z.string().min(1).default("0.0.0.0"),
     /** postgres:// URL; when absent the server uses embedded PGlite under DATA_DIR. */
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "expected a postgres:// or postgresql:// URL (leave it empty for the embedded database)" }).optional(),
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/, error: "expected a postgres:// or postgresql:// URL (leave it empty for the embedded database)" })
+      .optional(),
     /** Embedded database (DATA_DIR/pglite) and upload scratch space (DATA_DIR/uploads); default: data/ at the repository root. */
     DATA_DIR: z.string().min(1).optional(),
     /** Where `pnpm start` was run from (pnpm sets it); relative paths resolve against it. */
@@ -41,7 +43,15 @@ export const Env = z
     /** ONNX Runtime execution providers in order of preference, e.g. "cuda,cpu" on a GPU host. */
     /** What tiles, the room mood and the self view show: the learned GRU filter (default), an EMA, or single readings. */
     TEMPORAL_FILTER: z.enum(["gru", "ema", "off"]).default("gru"),
-    INFERENCE_PROVIDERS: z.string().optional().transform((v) => v?.split(",").map((p) => p.trim()).filter(Boolean)),
+    INFERENCE_PROVIDERS: z
+      .string()
+      .optional()
+      .transform((v) =>
+        v
+          ?.split(",")
+          .map((p) => p.trim())
+          .filter(Boolean),
+      ),
     READING_RATE_HZ: z.coerce.number().min(0.2).max(30).default(4),
     BATCH_MAX: int(1).max(1024).default(64),
     BATCH_WAIT_MS: int(0).max(1000).default(8),
@@ -72,7 +82,11 @@ export const Env = z
      * Which X-Forwarded-* headers to believe: false (default: the server is reached directly, so a
      * client cannot pick its own IP for the per-IP limits), true, a hop count, or proxy addresses/CIDRs.
      */
-    TRUST_PROXY: z.string().default("false").refine(isTrustProxy, { error: "expected true, false, a hop count, or proxy addresses/CIDRs separated by commas" }).transform(toTrustProxy),
+    TRUST_PROXY: z
+      .string()
+      .default("false")
+      .refine(isTrustProxy, { error: "expected true, false, a hop count, or proxy addresses/CIDRs separated by commas" })
+      .transform(toTrustProxy),
   })
   .transform(({ INIT_CWD, ...e }) => ({
     ...e,

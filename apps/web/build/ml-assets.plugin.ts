@@ -18,8 +18,7 @@ function assetMap(): Map<string, string> {
   files.set("models/face_detection_front_128x128_barracuda.onnx", join(blazeface, "ONNX/face_detection_front_128x128_barracuda.onnx"));
   // vite.config aliases onnxruntime-web to its plain WebAssembly build, which loads these two files.
   const ortDist = dirname(require.resolve("onnxruntime-web/ort-wasm-simd-threaded.wasm"));
-  for (const name of ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"])
-    files.set(`ort/${name}`, join(ortDist, name));
+  for (const name of ["ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm"]) files.set(`ort/${name}`, join(ortDist, name));
   return files;
 }
 

@@ -98,12 +98,21 @@ describe.skipIf(!canRun)("live session in Chromium with a fake camera", () => {
     await dashboard.getByTestId("marker-label").fill("Slide 2");
     await dashboard.getByTestId("add-marker").click();
     await expect.poll(async () => (await detailOf()).markers.map((m) => m.label), { timeout: 10_000 }).toEqual(["Slide 2"]);
-    await dashboard.waitForFunction(() => Number(document.querySelector('[data-testid="timeline"]')?.getAttribute("data-markers")) === 1, null, { timeout: 20_000, polling: 250 });
-    await dashboard.waitForFunction(() => Number(document.querySelector('[data-testid="timeline"]')?.getAttribute("data-points")) >= 6, null, { timeout: 30_000, polling: 250 });
+    await dashboard.waitForFunction(() => Number(document.querySelector('[data-testid="timeline"]')?.getAttribute("data-markers")) === 1, null, {
+      timeout: 20_000,
+      polling: 250,
+    });
+    await dashboard.waitForFunction(() => Number(document.querySelector('[data-testid="timeline"]')?.getAttribute("data-points")) >= 6, null, {
+      timeout: 30_000,
+      polling: 250,
+    });
     await dashboard.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true });
     // A reload starts from the stored timeline, not empty: live snapshots alone add one point a second.
     await dashboard.reload();
-    await dashboard.waitForFunction(() => Number(document.querySelector('[data-testid="timeline"]')?.getAttribute("data-points")) >= 10, null, { timeout: 5000, polling: 100 });
+    await dashboard.waitForFunction(() => Number(document.querySelector('[data-testid="timeline"]')?.getAttribute("data-points")) >= 10, null, {
+      timeout: 5000,
+      polling: 100,
+    });
     const listenerPage = listeners[0]!.page;
     await listenerPage.waitForSelector('[data-testid="self-reading"]:not([data-emotion=""])', { timeout: 30_000 });
     await listenerPage.screenshot({ path: join(artifacts, "listener.png"), fullPage: true });

@@ -30,7 +30,9 @@ describe.skipIf(!canRun)("live readings of real photographs in Chromium", () => 
       return [];
     });
     for (const camera of cameras)
-      browsers.push(await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${camera}`]));
+      browsers.push(
+        await launchChromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${camera}`]),
+      );
   }, 300_000);
 
   afterAll(async () => {
@@ -40,7 +42,11 @@ describe.skipIf(!canRun)("live readings of real photographs in Chromium", () => 
 
   it("shows each listener's tile with the emotion of the face in view, not of the background", async () => {
     const { url } = app!.server;
-    const created = await fetch(`${url}/api/sessions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Real faces (e2e)" }) });
+    const created = await fetch(`${url}/api/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Real faces (e2e)" }),
+    });
     const session = (await created.json()) as { id: string; joinUrl: string; dashboardUrl: string };
     const speaker = await app!.browser.newContext({ viewport: { width: 1360, height: 1000 } });
     const dashboard = await speaker.newPage();
@@ -63,7 +69,9 @@ describe.skipIf(!canRun)("live readings of real photographs in Chromium", () => 
     );
     // ...then the speaker's tiles, and it holds: a few seconds later every tile still reads the same (the filter keeps it steady)
     await dashboard.waitForTimeout(3000);
-    const tiles = await dashboard.locator('[data-testid="listener-tile"]').evaluateAll((list) => list.map((t) => ({ text: t.textContent ?? "", emotion: t.getAttribute("data-emotion") })));
+    const tiles = await dashboard
+      .locator('[data-testid="listener-tile"]')
+      .evaluateAll((list) => list.map((t) => ({ text: t.textContent ?? "", emotion: t.getAttribute("data-emotion") })));
     for (const { name, expected } of VIEWS) expect(tiles.find((t) => t.text.includes(name))?.emotion).toBe(expected);
     await dashboard.screenshot({ path: join(artifacts, "dashboard-real-faces.png"), fullPage: true });
     await speaker.close();

@@ -42,7 +42,11 @@ describe.skipIf(!canRun)("an uploaded recording in Chromium: upload page, analys
 
   it("uploads a two-face video through the upload page and reads its report", async () => {
     const { url } = server!;
-    const response = await fetch(`${url}/api/sessions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title: "Recorded talk (e2e)" }) });
+    const response = await fetch(`${url}/api/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Recorded talk (e2e)" }),
+    });
     expect(response.status).toBe(201);
     const session = (await response.json()) as Created;
 
@@ -60,7 +64,9 @@ describe.skipIf(!canRun)("an uploaded recording in Chromium: upload page, analys
     expect(await page.getByTestId("upload-existing-session").isChecked()).toBe(true);
 
     // A file that is not a video gets the server's refusal in plain words.
-    await page.getByTestId("upload-file").setInputFiles({ name: "notes.mp4", mimeType: "video/mp4", buffer: Buffer.from("these are not the frames you are looking for") });
+    await page
+      .getByTestId("upload-file")
+      .setInputFiles({ name: "notes.mp4", mimeType: "video/mp4", buffer: Buffer.from("these are not the frames you are looking for") });
     await page.getByTestId("upload-start").click();
     await expect.poll(() => page.getByTestId("upload-error").textContent(), { timeout: 15_000 }).toMatch(/not a video/);
 

@@ -42,14 +42,16 @@ export function kmeans(xs: Float64Array[], k: number, seed = 1, restarts = 4): {
     while (centres.length < k) {
       const d = xs.map((x) => Math.min(...centres.map((c) => dist2(x, c))));
       const total = d.reduce((a, b) => a + b, 0);
-      let pick = rand() * total, i = 0;
+      let pick = rand() * total,
+        i = 0;
       while (i < d.length - 1 && (pick -= d[i]!) > 0) i++;
       centres.push(Float64Array.from(xs[i]!));
     }
     let labels = xs.map(() => 0);
     for (let iter = 0; iter < 50; iter++) {
       const next = xs.map((x) => {
-        let bi = 0, bd = Infinity;
+        let bi = 0,
+          bd = Infinity;
         centres.forEach((c, j) => {
           const dd = dist2(x, c);
           if (dd < bd) {
@@ -98,7 +100,15 @@ export function silhouette(xs: Float64Array[], labels: number[]): number {
   return total / xs.length;
 }
 
-const NAMES: Record<string, string> = { angry: "angry", disgust: "disgusted", fear: "fearful", happy: "happy", sad: "sad", surprise: "surprised", neutral: "neutral" };
+const NAMES: Record<string, string> = {
+  angry: "angry",
+  disgust: "disgusted",
+  fear: "fearful",
+  happy: "happy",
+  sad: "sad",
+  surprise: "surprised",
+  neutral: "neutral",
+};
 export const MIN_SILHOUETTE = 0.25;
 
 /**
@@ -128,7 +138,14 @@ export function clusterListeners(trajectories: Trajectory[], pointTimes: number[
     const overall = new Array<number>(K).fill(0);
     for (const m of members) m.overall.forEach((v, k) => (overall[k]! += v / members.length));
     const dominant = EMOTIONS[argmax(overall)]!;
-    return { id, size: members.length, memberIds: members.map((m) => m.id), dominant, distribution: probs(overall), summary: describeGroup(members, overall, pointTimes) };
+    return {
+      id,
+      size: members.length,
+      memberIds: members.map((m) => m.id),
+      dominant,
+      distribution: probs(overall),
+      summary: describeGroup(members, overall, pointTimes),
+    };
   });
   return { clusters, labelOf };
 }
@@ -144,12 +161,19 @@ function describeGroup(members: Trajectory[], overall: number[], pointTimes: num
   const half = Math.floor(pointTimes.length / 2);
   if (half >= 1) {
     const meanOver = (from: number, to: number, k: number) => {
-      const vals = members.flatMap((m) => m.points.slice(from, to).filter((p): p is number[] => p !== null).map((p) => p[k]!));
+      const vals = members.flatMap((m) =>
+        m.points
+          .slice(from, to)
+          .filter((p): p is number[] => p !== null)
+          .map((p) => p[k]!),
+      );
       return vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : null;
     };
-    let bestK = -1, bestD = 0;
+    let bestK = -1,
+      bestD = 0;
     for (let k = 0; k < K; k++) {
-      const a = meanOver(0, half, k), b = meanOver(half, pointTimes.length, k);
+      const a = meanOver(0, half, k),
+        b = meanOver(half, pointTimes.length, k);
       if (a !== null && b !== null && Math.abs(b - a) > Math.abs(bestD)) {
         bestD = b - a;
         bestK = k;

@@ -11,13 +11,23 @@ export interface MomentSeries {
 }
 
 const LABEL: Record<Emotion | "presence", string> = {
-  angry: "Anger", disgust: "Disgust", fear: "Fear", happy: "Happiness", sad: "Sadness", surprise: "Surprise", neutral: "Neutral expressions", presence: "Presence",
+  angry: "Anger",
+  disgust: "Disgust",
+  fear: "Fear",
+  happy: "Happiness",
+  sad: "Sadness",
+  surprise: "Surprise",
+  neutral: "Neutral expressions",
+  presence: "Presence",
 };
 
 export function formatClock(ms: number): string {
   const s = Math.round(ms / 1000);
-  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-  const mm = String(m).padStart(h ? 2 : 1, "0"), ss = String(sec).padStart(2, "0");
+  const h = Math.floor(s / 3600),
+    m = Math.floor((s % 3600) / 60),
+    sec = s % 60;
+  const mm = String(m).padStart(h ? 2 : 1, "0"),
+    ss = String(sec).padStart(2, "0");
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }
 
@@ -42,7 +52,8 @@ export function findKeyMoments(series: MomentSeries[], pointTimes: number[], win
       deltas.push({ index: i, before, after, delta: (after - before) * 100 });
     }
     deltas.forEach((d, j) => {
-      const prev = deltas[j - 1], next = deltas[j + 1];
+      const prev = deltas[j - 1],
+        next = deltas[j + 1];
       const isPeak = (!prev || Math.abs(d.delta) >= Math.abs(prev.delta)) && (!next || Math.abs(d.delta) > Math.abs(next.delta));
       if (isPeak && Math.abs(d.delta) >= MIN_SHIFT_POINTS) {
         candidates.push({

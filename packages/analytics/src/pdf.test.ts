@@ -10,7 +10,15 @@ import type { BucketRow } from "./types";
 
 const row = (participantId: string, bucket: number, happy: number): BucketRow => {
   const p = EMOTIONS.map((e) => (e === "happy" ? happy : e === "neutral" ? 1 - happy : 0));
-  return { participantId, bucket, readings: 2, faces: 2, classified: 2, sums: p.map((v) => v * 2), dominantCounts: p.map((v) => (v === Math.max(...p) ? 2 : 0)) };
+  return {
+    participantId,
+    bucket,
+    readings: 2,
+    faces: 2,
+    classified: 2,
+    sums: p.map((v) => v * 2),
+    dominantCounts: p.map((v) => (v === Math.max(...p) ? 2 : 0)),
+  };
 };
 
 describe("renderReportPdf", () => {
@@ -18,9 +26,14 @@ describe("renderReportPdf", () => {
     const buckets = Array.from({ length: 40 }, (_, b) => [row("a", b, b < 20 ? 0.1 : 0.9), row("b", b, 0.2)]).flat();
     const report = buildReport({
       session: { id: "s", title: "Town hall Q3", status: "ended", startedAt: new Date(0), endedAt: new Date(200_000) },
-      participants: [{ id: "a", name: "Ada", kind: "live" }, { id: "b", name: "Bo", kind: "live" }],
+      participants: [
+        { id: "a", name: "Ada", kind: "live" },
+        { id: "b", name: "Bo", kind: "live" },
+      ],
       markers: [{ id: "m", label: "demo", tMs: 95_000 }],
-      buckets, bucketMs: 5_000, durationMs: 200_000,
+      buckets,
+      bucketMs: 5_000,
+      durationMs: 200_000,
     });
     const pdf = await renderReportPdf(report);
     expect(pdf.subarray(0, 5).toString()).toBe("%PDF-");

@@ -110,7 +110,11 @@ describe("buildReport on seeded readings (values computed by hand)", () => {
     const r = buildReport({
       session: { id: "s2", title: "t", status: "live", startedAt: new Date(0), endedAt: null },
       participants: ["X", "Y", "Z"].map((id) => ({ id, name: id, kind: "upload" as const })),
-      markers: [], buckets: same, bucketMs: 5_000, durationMs: 500_000, maxPoints: 30,
+      markers: [],
+      buckets: same,
+      bucketMs: 5_000,
+      durationMs: 500_000,
+      maxPoints: 30,
     });
     expect(r.room).toHaveLength(25); // factor 4: 100 buckets -> 25 points of 20 s
     expect(r.bucketMs).toBe(20_000);
@@ -121,13 +125,24 @@ describe("buildReport on seeded readings (values computed by hand)", () => {
   it("names a runner-up emotion only when it is seen", () => {
     const only = buildReport({
       session: { id: "o", title: "One", status: "ended", startedAt: new Date(0), endedAt: new Date(10_000) },
-      participants: [{ id: "A", name: "A", kind: "live" }], markers: [], buckets: [bucket("A", 0, calm), bucket("A", 1, calm)], bucketMs: 5000, durationMs: 10_000,
+      participants: [{ id: "A", name: "A", kind: "live" }],
+      markers: [],
+      buckets: [bucket("A", 0, calm), bucket("A", 1, calm)],
+      bucketMs: 5000,
+      durationMs: 10_000,
     });
     expect(only.summary).toContain("The room was mostly neutral expressions (100% of readings).");
   });
 
   it("handles a session without readings", () => {
-    const r = buildReport({ session: { id: "e", title: "Empty", status: "scheduled", startedAt: null, endedAt: null }, participants: [], markers: [], buckets: [], bucketMs: 5000, durationMs: 0 });
+    const r = buildReport({
+      session: { id: "e", title: "Empty", status: "scheduled", startedAt: null, endedAt: null },
+      participants: [],
+      markers: [],
+      buckets: [],
+      bucketMs: 5000,
+      durationMs: 0,
+    });
     expect(r.readingCount).toBe(0);
     expect(r.summary).toBe("No readings were recorded in “Empty”.");
   });

@@ -4,7 +4,15 @@ import { findKeyMoments, formatClock, MOMENT_SIGNALS, type MomentSeries } from "
 import { Acc, argmax, mean, probs } from "./series";
 import type { ReportInput } from "./types";
 
-const NAMES: Record<string, string> = { angry: "anger", disgust: "disgust", fear: "fear", happy: "happiness", sad: "sadness", surprise: "surprise", neutral: "neutral expressions" };
+const NAMES: Record<string, string> = {
+  angry: "anger",
+  disgust: "disgust",
+  fear: "fear",
+  happy: "happiness",
+  sad: "sadness",
+  surprise: "surprise",
+  neutral: "neutral expressions",
+};
 
 const CLUSTER_POINTS = 24;
 const LISTENER_POINTS = 60;
@@ -45,7 +53,8 @@ export function buildReport(input: ReportInput): SessionReport {
   const room: RoomPoint[] = pointTimes.map((tMs, p) => {
     const acc = new Acc();
     const means: number[][] = [];
-    let listeners = 0, present = 0;
+    let listeners = 0,
+      present = 0;
     cells.forEach((row) => {
       const c = row[p]!;
       if (c.readings === 0) return;
@@ -67,7 +76,10 @@ export function buildReport(input: ReportInput): SessionReport {
     points: mergeCells(cells[i]!, clusterFactor).map((c) => c.mean()),
     overall: totals[i]!.mean() ?? [0, 0, 0, 0, 0, 0, 1],
   }));
-  const { clusters, labelOf } = clusterListeners(trajectories, pointTimes.filter((_, k) => k % clusterFactor === 0));
+  const { clusters, labelOf } = clusterListeners(
+    trajectories,
+    pointTimes.filter((_, k) => k % clusterFactor === 0),
+  );
   // Small multiples need fewer points than the room chart; this keeps the report of 300 listeners small.
   const listenerFactor = Math.max(1, Math.ceil(nPoints / LISTENER_POINTS));
 
@@ -85,7 +97,12 @@ export function buildReport(input: ReportInput): SessionReport {
       clusterId: labelOf.get(p.id) ?? null,
       timeline: mergeCells(cells[i]!, listenerFactor).map((c, k) => {
         const m = c.mean();
-        return { tMs: k * listenerFactor * pointMs, presence: Math.round(c.presence() * 1e4) / 1e4, average: m ? probs(m) : null, dominant: m ? EMOTIONS[argmax(m)]! : null };
+        return {
+          tMs: k * listenerFactor * pointMs,
+          presence: Math.round(c.presence() * 1e4) / 1e4,
+          average: m ? probs(m) : null,
+          dominant: m ? EMOTIONS[argmax(m)]! : null,
+        };
       }),
     };
   });

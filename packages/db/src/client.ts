@@ -42,13 +42,14 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Db> {
     const client = postgres(options.url, { max: options.maxConnections ?? 10, onnotice: () => {} });
     const db = drizzlePostgres({ client, schema }) as unknown as Database;
     const applied = migrate
-      ? await applyMigrations((fn) =>
-          client.begin((tx) =>
-            fn({
-              script: async (text) => void (await tx.unsafe(text).simple()),
-              query: async (text, params) => [...(await tx.unsafe(text, params as never[]))],
-            } satisfies MigrationTx),
-          ) as never,
+      ? await applyMigrations(
+          (fn) =>
+            client.begin((tx) =>
+              fn({
+                script: async (text) => void (await tx.unsafe(text).simple()),
+                query: async (text, params) => [...(await tx.unsafe(text, params as never[]))],
+              } satisfies MigrationTx),
+            ) as never,
         )
       : [];
     return finish("postgres", db, applied, () => client.end({ timeout: 5 }));

@@ -77,11 +77,38 @@ describe.each(backends)("db on %s", (_name, options) => {
     const sad = toProbabilities([0.05, 0, 0.05, 0.05, 0.7, 0.05, 0.1]);
     const rows: ReadingInput[] = [];
     for (let i = 0; i < 8; i++) {
-      rows.push({ sessionId: s.id, participantId: p1.id, capturedAt: t0 + i * 250, serverAt: t0 + i * 250 + 20, tMs: i * 250, quality: "ok", dominant: "happy", probabilities: happy });
+      rows.push({
+        sessionId: s.id,
+        participantId: p1.id,
+        capturedAt: t0 + i * 250,
+        serverAt: t0 + i * 250 + 20,
+        tMs: i * 250,
+        quality: "ok",
+        dominant: "happy",
+        probabilities: happy,
+      });
       rows.push(
         i % 2
-          ? { sessionId: s.id, participantId: p2.id, capturedAt: t0 + i * 250, serverAt: t0 + i * 250, tMs: i * 250, quality: "no_face", dominant: null, probabilities: null }
-          : { sessionId: s.id, participantId: p2.id, capturedAt: t0 + i * 250, serverAt: t0 + i * 250, tMs: i * 250, quality: "ok", dominant: "sad", probabilities: sad },
+          ? {
+              sessionId: s.id,
+              participantId: p2.id,
+              capturedAt: t0 + i * 250,
+              serverAt: t0 + i * 250,
+              tMs: i * 250,
+              quality: "no_face",
+              dominant: null,
+              probabilities: null,
+            }
+          : {
+              sessionId: s.id,
+              participantId: p2.id,
+              capturedAt: t0 + i * 250,
+              serverAt: t0 + i * 250,
+              tMs: i * 250,
+              quality: "ok",
+              dominant: "sad",
+              probabilities: sad,
+            },
       );
     }
     expect(await db.insertReadings(rows)).toBe(16);
@@ -102,7 +129,10 @@ describe.each(backends)("db on %s", (_name, options) => {
     expect(latest.map((r) => r.tMs)).toEqual([1750, 1750]);
 
     const buckets = await db.roomTimeline(s.id, { bucketMs: 1000 });
-    expect(buckets.map((b) => [b.tMs, b.readings, b.faces])).toEqual([[0, 8, 6], [1000, 8, 6]]);
+    expect(buckets.map((b) => [b.tMs, b.readings, b.faces])).toEqual([
+      [0, 8, 6],
+      [1000, 8, 6],
+    ]);
     expect(buckets[0]?.shares.happy).toBeCloseTo(4 / 6, 5);
     expect(buckets[0]?.shares.sad).toBeCloseTo(2 / 6, 5);
     expect(buckets[0]?.average?.happy).toBeCloseTo((4 * 0.9 + 2 * 0.05) / 6, 3);
@@ -115,7 +145,17 @@ describe.each(backends)("db on %s", (_name, options) => {
     const p = toProbabilities([0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.4]);
     const rows: ReadingInput[] = [];
     for (let i = 0; i < 1000; i++)
-      for (const part of ps) rows.push({ sessionId: s.id, participantId: part.id, capturedAt: 1e12 + i, serverAt: 1e12 + i, tMs: i * 250, quality: "ok", dominant: "neutral", probabilities: p });
+      for (const part of ps)
+        rows.push({
+          sessionId: s.id,
+          participantId: part.id,
+          capturedAt: 1e12 + i,
+          serverAt: 1e12 + i,
+          tMs: i * 250,
+          quality: "ok",
+          dominant: "neutral",
+          probabilities: p,
+        });
     expect(await db.insertReadings(rows)).toBe(5000);
     expect((await db.roomTimeline(s.id)).length).toBe(250);
   });

@@ -31,10 +31,7 @@ const LOCK_KEY = 727_411_001;
  * Applies the migrations not yet recorded in `_migrations`, all in one transaction under an advisory
  * lock (safe when several server instances start together). Returns the names applied.
  */
-export async function applyMigrations(
-  transaction: <T>(fn: (tx: MigrationTx) => Promise<T>) => Promise<T>,
-  migrations = readMigrations(),
-): Promise<string[]> {
+export async function applyMigrations(transaction: <T>(fn: (tx: MigrationTx) => Promise<T>) => Promise<T>, migrations = readMigrations()): Promise<string[]> {
   return transaction(async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
     await tx.script("CREATE TABLE IF NOT EXISTS _migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");

@@ -135,12 +135,18 @@ export function createReadingsRepository(_db: Database, rows: RawRows): Readings
       if (input.length === 0) return 0;
       input.forEach(checkRow);
       const col = <T extends string | number | null>(f: (r: ReadingInput) => T) => literal(input.map(f));
-      const probs = P_COLUMNS.map((_, i) =>
-        col((r) => (r.probabilities ? toPermille(r.probabilities[EMOTIONS[i]!]) : null)),
-      );
+      const probs = P_COLUMNS.map((_, i) => col((r) => (r.probabilities ? toPermille(r.probabilities[EMOTIONS[i]!]) : null)));
       const shownOf = (r: ReadingInput) => (r.probabilities ? (r.shown ?? r.probabilities) : null);
-      const shown = P_COLUMNS.map((_, i) => col((r) => { const v = shownOf(r); return v ? toPermille(v[EMOTIONS[i]!]) : null; }));
-      const shownDominant = col((r) => { const v = shownOf(r); return v ? EMOTIONS.indexOf(dominantOf(v)) : null; });
+      const shown = P_COLUMNS.map((_, i) =>
+        col((r) => {
+          const v = shownOf(r);
+          return v ? toPermille(v[EMOTIONS[i]!]) : null;
+        }),
+      );
+      const shownDominant = col((r) => {
+        const v = shownOf(r);
+        return v ? EMOTIONS.indexOf(dominantOf(v)) : null;
+      });
       const tMs = (r: ReadingInput) => Math.max(0, Math.min(MAX_T, Math.round(r.tMs)));
       const sumsOf = (prefix: string) => sql.raw(P_COLUMNS.map((c) => `coalesce(sum(${prefix}${c}), 0)`).join(", "));
       const countsOf = (column: string) => sql.raw(EMOTIONS.map((_, k) => `count(*) FILTER (WHERE quality = 0 AND ${column} = ${k})`).join(", "));

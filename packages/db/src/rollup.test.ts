@@ -19,8 +19,14 @@ describe.each(backends)("rollups, exports and transactions on %s", (_name, optio
     const happy = toProbabilities([0, 0, 0, 0.6, 0, 0, 0.4]);
     const calm = toProbabilities([0, 0, 0, 0.2, 0, 0, 0.8]);
     const at = (tMs: number, probabilities: ReturnType<typeof toProbabilities> | null): ReadingInput => ({
-      sessionId: s.id, participantId: p.id, capturedAt: 1e12 + tMs, serverAt: 1e12 + tMs + 5, tMs,
-      quality: probabilities ? "ok" : "no_face", dominant: probabilities ? (probabilities.happy > 0.5 ? "happy" : "neutral") : null, probabilities,
+      sessionId: s.id,
+      participantId: p.id,
+      capturedAt: 1e12 + tMs,
+      serverAt: 1e12 + tMs + 5,
+      tMs,
+      quality: probabilities ? "ok" : "no_face",
+      dominant: probabilities ? (probabilities.happy > 0.5 ? "happy" : "neutral") : null,
+      probabilities,
     });
     // bucket 0: 2 happy + 1 no-face; bucket 1: 1 calm; bucket 3: 1 happy
     await db.insertReadings([at(0, happy), at(1000, happy), at(2000, null)]);
@@ -31,13 +37,20 @@ describe.each(backends)("rollups, exports and transactions on %s", (_name, optio
   it("keeps the bucket rollup in step with the stored readings (duplicates excluded)", async () => {
     const { s, p } = await seed();
     const rows = await db.reportBuckets(s.id);
-    expect(rows.map((r) => [r.bucket, r.readings, r.faces, r.classified])).toEqual([[0, 3, 2, 2], [1, 1, 1, 1], [3, 1, 1, 1]]);
+    expect(rows.map((r) => [r.bucket, r.readings, r.faces, r.classified])).toEqual([
+      [0, 3, 2, 2],
+      [1, 1, 1, 1],
+      [3, 1, 1, 1],
+    ]);
     expect(rows[0]!.participantId).toBe(p.id);
     expect(rows[0]!.sums[3]).toBeCloseTo(1.2, 6); // 2 x 0.6 happy
     expect(rows[0]!.dominantCounts).toEqual([0, 0, 0, 2, 0, 0, 0]);
     expect(rows[1]!.dominantCounts).toEqual([0, 0, 0, 0, 0, 0, 1]);
     const merged = await db.reportBuckets(s.id, 2); // buckets of 10 s
-    expect(merged.map((r) => [r.bucket, r.readings, r.classified])).toEqual([[0, 4, 3], [1, 1, 1]]);
+    expect(merged.map((r) => [r.bucket, r.readings, r.classified])).toEqual([
+      [0, 4, 3],
+      [1, 1, 1],
+    ]);
     expect(merged[0]!.sums[6]).toBeCloseTo(0.4 + 0.4 + 0.8, 6);
   });
 
@@ -53,7 +66,9 @@ describe.each(backends)("rollups, exports and transactions on %s", (_name, optio
     await expect(
       db.transaction(async (tx) => {
         const p = await tx.joinParticipant({ sessionId: s.id, name: "Face 1", kind: "upload", tokenHash: "-" });
-        await tx.insertReadings([{ sessionId: s.id, participantId: p.id, capturedAt: 1, serverAt: 1, tMs: 0, quality: "no_face", dominant: null, probabilities: null }]);
+        await tx.insertReadings([
+          { sessionId: s.id, participantId: p.id, capturedAt: 1, serverAt: 1, tMs: 0, quality: "no_face", dominant: null, probabilities: null },
+        ]);
         throw new Error("cancelled");
       }),
     ).rejects.toThrow("cancelled");

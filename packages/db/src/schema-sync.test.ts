@@ -30,12 +30,21 @@ describe("schema.ts mirrors the SQL migrations", () => {
     expect(inDrizzle).toEqual(inSql);
 
     const indexes = await rows<{ indexname: string }>(sql`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = ${name}`);
-    const secondary = indexes.map((i) => i.indexname).filter((n) => !n.endsWith("_pkey") && !n.endsWith("_key")).sort();
+    const secondary = indexes
+      .map((i) => i.indexname)
+      .filter((n) => !n.endsWith("_pkey") && !n.endsWith("_key"))
+      .sort();
     expect(config.indexes.map((i) => i.config.name).sort()).toEqual(secondary);
   });
 
   it("has no table in the migrations that schema.ts does not know", async () => {
-    const tables = await rows<{ table_name: string }>(sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> '_migrations'`);
-    expect(tables.map((t) => t.table_name).sort()).toEqual(Object.values(schema).map((t) => getTableConfig(t).name).sort());
+    const tables = await rows<{ table_name: string }>(
+      sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> '_migrations'`,
+    );
+    expect(tables.map((t) => t.table_name).sort()).toEqual(
+      Object.values(schema)
+        .map((t) => getTableConfig(t).name)
+        .sort(),
+    );
   });
 });

@@ -1,5 +1,19 @@
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, type PgDatabase, type PgQueryResultHKT, pgTable, primaryKey, real, smallint, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  index,
+  integer,
+  type PgDatabase,
+  type PgQueryResultHKT,
+  pgTable,
+  primaryKey,
+  real,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { UPLOAD_STATUSES } from "@emotion/protocol";
 
 // Mirrors migrations/*.sql (the SQL files are the source of truth; this gives Drizzle its types).
@@ -10,7 +24,9 @@ export const sessions = pgTable("sessions", {
   id: uuid("id").primaryKey().defaultRandom(),
   code: text("code").notNull().unique(),
   title: text("title").notNull(),
-  status: text("status", { enum: ["scheduled", "live", "ended"] }).notNull().default("scheduled"),
+  status: text("status", { enum: ["scheduled", "live", "ended"] })
+    .notNull()
+    .default("scheduled"),
   speakerTokenHash: text("speaker_token_hash").notNull(),
   createdAt: tsz("created_at").notNull().defaultNow(),
   startedAt: tsz("started_at"),
@@ -21,9 +37,13 @@ export const participants = pgTable(
   "participants",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    sessionId: uuid("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    kind: text("kind", { enum: ["live", "upload"] }).notNull().default("live"),
+    kind: text("kind", { enum: ["live", "upload"] })
+      .notNull()
+      .default("live"),
     tokenHash: text("token_hash").notNull(),
     consentAt: tsz("consent_at"),
     joinedAt: tsz("joined_at").notNull().defaultNow(),
@@ -34,7 +54,9 @@ export const participants = pgTable(
   },
   (t) => [
     index("participants_session_idx").on(t.sessionId, t.joinedAt),
-    index("participants_upload_idx").on(t.uploadId).where(sql`upload_id IS NOT NULL`),
+    index("participants_upload_idx")
+      .on(t.uploadId)
+      .where(sql`upload_id IS NOT NULL`),
   ],
 );
 
@@ -61,7 +83,9 @@ export const readings = pgTable(
   (t) => [
     primaryKey({ columns: [t.sessionId, t.participantId, t.tMs] }),
     index("readings_session_t_idx").on(t.sessionId, t.tMs),
-    uniqueIndex("readings_seq_idx").on(t.participantId, t.seq, t.capturedAt).where(sql`seq IS NOT NULL`),
+    uniqueIndex("readings_seq_idx")
+      .on(t.participantId, t.seq, t.capturedAt)
+      .where(sql`seq IS NOT NULL`),
   ],
 );
 
@@ -69,7 +93,9 @@ export const markers = pgTable(
   "markers",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    sessionId: uuid("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
     tMs: integer("t_ms").notNull(),
     label: text("label").notNull(),
     createdAt: tsz("created_at").notNull().defaultNow(),
@@ -81,7 +107,9 @@ export const uploads = pgTable(
   "uploads",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    sessionId: uuid("session_id").notNull().references(() => sessions.id, { onDelete: "cascade" }),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
     status: text("status", { enum: UPLOAD_STATUSES }).notNull().default("queued"),
     progress: real("progress").notNull().default(0),
     faces: integer("faces").notNull().default(0),
@@ -96,7 +124,9 @@ export const uploads = pgTable(
   },
   (t) => [
     index("uploads_session_idx").on(t.sessionId, t.createdAt),
-    index("uploads_unfinished_idx").on(t.updatedAt).where(sql`status IN ('queued', 'processing')`),
+    index("uploads_unfinished_idx")
+      .on(t.updatedAt)
+      .where(sql`status IN ('queued', 'processing')`),
   ],
 );
 

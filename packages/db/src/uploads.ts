@@ -49,7 +49,11 @@ export function createUploadsRepository(db: Database): UploadsRepository {
     },
     async updateUpload(id, patch) {
       if (!UUID.test(id)) return null;
-      const [row] = await db.update(uploads).set({ ...patch, updatedAt: sql`now()` }).where(eq(uploads.id, id)).returning();
+      const [row] = await db
+        .update(uploads)
+        .set({ ...patch, updatedAt: sql`now()` })
+        .where(eq(uploads.id, id))
+        .returning();
       return row ?? null;
     },
     async addUploadParticipant({ uploadId, sessionId, name }) {
@@ -69,7 +73,10 @@ export function createUploadsRepository(db: Database): UploadsRepository {
     async listInterruptedUploads(worker, staleMs) {
       const stale = sql`now() - ${`${Math.max(0, Math.round(staleMs))} milliseconds`}::interval`;
       const held = worker ? [eq(uploads.worker, worker)] : [];
-      return db.select().from(uploads).where(and(unfinished(), or(...held, isNull(uploads.worker), lt(uploads.updatedAt, stale))));
+      return db
+        .select()
+        .from(uploads)
+        .where(and(unfinished(), or(...held, isNull(uploads.worker), lt(uploads.updatedAt, stale))));
     },
     async listUploadsWithLeftovers() {
       const list = await db
@@ -80,7 +87,10 @@ export function createUploadsRepository(db: Database): UploadsRepository {
       return list.map((r) => r.id);
     },
     async touchUploads(worker) {
-      await db.update(uploads).set({ updatedAt: sql`now()` }).where(and(unfinished(), eq(uploads.worker, worker)));
+      await db
+        .update(uploads)
+        .set({ updatedAt: sql`now()` })
+        .where(and(unfinished(), eq(uploads.worker, worker)));
     },
   };
 }

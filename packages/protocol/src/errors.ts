@@ -57,7 +57,5 @@ export class AppError extends Error {
 
 /** Turns a zod error into one readable line naming each bad field. */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((i) => `${i.path.length ? i.path.join(".") : "payload"}: ${i.message}`)
-    .join("; ");
+  return error.issues.map((i) => `${i.path.length ? i.path.join(".") : "payload"}: ${i.message}`).join("; ");
 }

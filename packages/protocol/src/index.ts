@@ -1,9 +1,37 @@
-export { EMOTIONS, EMOTION_COLORS, Emotion, Probabilities, QualityIssue, ReadingQuality, Box, FaceQuality, FacePrediction, ImagePrediction, toProbabilities, dominantOf } from "./emotions";
+export {
+  EMOTIONS,
+  EMOTION_COLORS,
+  Emotion,
+  Probabilities,
+  QualityIssue,
+  ReadingQuality,
+  Box,
+  FaceQuality,
+  FacePrediction,
+  ImagePrediction,
+  toProbabilities,
+  dominantOf,
+} from "./emotions";
 export { ErrorCode, ErrorBody, AppError, describeZodError } from "./errors";
 export { SessionStatus, CreateSessionBody, CreatedSession, Presence, ListenerSummary, Marker, SessionDetail, JoinInfo, MarkerBody, Reading } from "./sessions";
 export {
-  CROP_SIDE, MAX_FRAME_BYTES, MAX_SEQ, MAX_CLOCK_DISTANCE_MS, ListenerJoin, ListenerJoined, ListenerCrop, ReadingAck, SmoothedReading, ListenerState, SpeakerJoin, SpeakerMarker,
-  Empty, ListenerTile, RoomMood, LiveReading, clientEventSchemas,
+  CROP_SIDE,
+  MAX_FRAME_BYTES,
+  MAX_SEQ,
+  MAX_CLOCK_DISTANCE_MS,
+  ListenerJoin,
+  ListenerJoined,
+  ListenerCrop,
+  ReadingAck,
+  SmoothedReading,
+  ListenerState,
+  SpeakerJoin,
+  SpeakerMarker,
+  Empty,
+  ListenerTile,
+  RoomMood,
+  LiveReading,
+  clientEventSchemas,
 } from "./socket";
 export type { Ack, ClientToServerEvents, ServerToClientEvents } from "./socket";
 export { TimelineQuery, TimelineBucket, Timeline } from "./timeline";

@@ -52,7 +52,11 @@ describe("CropOutbox", () => {
     });
     h.outbox.add(crop(7, 123));
     await expect.poll(() => h.acked, { timeout: 3000 }).toEqual([7]);
-    expect(h.sent.map((p) => [p.seq, p.capturedAt])).toEqual([[7, 123], [7, 123], [7, 123]]);
+    expect(h.sent.map((p) => [p.seq, p.capturedAt])).toEqual([
+      [7, 123],
+      [7, 123],
+      [7, 123],
+    ]);
     expect(h.outbox.stats).toMatchObject({ acked: 1, retried: 2, dropped: 0 });
   });
 

@@ -8,10 +8,12 @@ import type { UploadProgress } from "./uploads";
 export const CROP_SIDE = 48;
 export const MAX_FRAME_BYTES = 200_000;
 
-const Binary = z.custom<Uint8Array>(
-  (v) => v instanceof Uint8Array || (typeof ArrayBuffer !== "undefined" && v instanceof ArrayBuffer),
-  "must be binary (Uint8Array or ArrayBuffer)",
-).transform((v) => (v instanceof Uint8Array ? v : new Uint8Array(v as ArrayBuffer)));
+const Binary = z
+  .custom<Uint8Array>(
+    (v) => v instanceof Uint8Array || (typeof ArrayBuffer !== "undefined" && v instanceof ArrayBuffer),
+    "must be binary (Uint8Array or ArrayBuffer)",
+  )
+  .transform((v) => (v instanceof Uint8Array ? v : new Uint8Array(v as ArrayBuffer)));
 
 export const ListenerJoin = z.object({
   v: z.literal(1),

@@ -4,14 +4,19 @@ import { ANCHORS, decodeDetections, letterboxInput, letterboxOf } from "./blazef
 const logit = (p: number) => Math.log(p / (1 - p));
 
 function heads(entries: Array<{ anchor: number; score: number; dx?: number; dy?: number; size: number }>) {
-  const scores16 = new Float32Array(512).fill(-50), boxes16 = new Float32Array(512 * 16);
-  const scores8 = new Float32Array(384).fill(-50), boxes8 = new Float32Array(384 * 16);
+  const scores16 = new Float32Array(512).fill(-50),
+    boxes16 = new Float32Array(512 * 16);
+  const scores8 = new Float32Array(384).fill(-50),
+    boxes8 = new Float32Array(384 * 16);
   for (const e of entries) {
     const [scores, boxes, i] = e.anchor < 512 ? [scores16, boxes16, e.anchor] : [scores8, boxes8, e.anchor - 512];
     scores[i] = logit(e.score);
     boxes.set([e.dx ?? 0, e.dy ?? 0, e.size, e.size], i * 16);
   }
-  return [{ scores: scores16, boxes: boxes16 }, { scores: scores8, boxes: boxes8 }];
+  return [
+    { scores: scores16, boxes: boxes16 },
+    { scores: scores8, boxes: boxes8 },
+  ];
 }
 
 describe("BlazeFace anchors and decoding", () => {
@@ -66,9 +71,10 @@ describe("BlazeFace anchors and decoding", () => {
   });
 
   it("letterboxes a region in place, and mirrored, as it would the region cut out (and flipped)", () => {
-    const w = 300, h = 200;
+    const w = 300,
+      h = 200;
     let seed = 3;
-    const data = new Uint8Array(w * h * 3).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+    const data = new Uint8Array(w * h * 3).map(() => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
     const image = { width: w, height: h, channels: 3 as const, data };
     const region = { x: 70, y: 40, width: 180, height: 120 };
     const cut = (isMirrored: boolean) => {
@@ -81,7 +87,8 @@ describe("BlazeFace anchors and decoding", () => {
       return { width: region.width, height: region.height, channels: 3 as const, data: out };
     };
     for (const isMirrored of [false, true]) {
-      const inPlace = new Float32Array(128 * 128 * 3), fromCut = new Float32Array(128 * 128 * 3);
+      const inPlace = new Float32Array(128 * 128 * 3),
+        fromCut = new Float32Array(128 * 128 * 3);
       expect(letterboxInput(image, inPlace, 128, { ...region, isMirrored })).toEqual(letterboxInput(cut(isMirrored), fromCut));
       expect(inPlace).toEqual(fromCut);
     }

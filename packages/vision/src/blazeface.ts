@@ -17,8 +17,7 @@ function buildAnchors(): Anchor[] {
     [8, 6],
   ] as const) {
     for (let row = 0; row < cells; row++)
-      for (let col = 0; col < cells; col++)
-        for (let k = 0; k < perCell; k++) anchors.push({ x: (col + 0.5) / cells, y: (row + 0.5) / cells });
+      for (let col = 0; col < cells; col++) for (let k = 0; k < perCell; k++) anchors.push({ x: (col + 0.5) / cells, y: (row + 0.5) / cells });
   }
   return anchors;
 }
@@ -76,10 +75,14 @@ export function letterboxInput(image: RawImage, out: Float32Array, side = DETECT
   const n = Math.min(4, Math.max(1, Math.ceil(step / 2)));
   const xs = placeTaps(sampleTaps(side, lb.padX, step, r.width, n), r.x, r.width, r.isMirrored ?? false);
   const ys = placeTaps(sampleTaps(side, lb.padY, step, r.height, n), r.y, r.height, false);
-  const g1 = c === 1 ? 0 : 1, g2 = c === 1 ? 0 : 2;
+  const g1 = c === 1 ? 0 : 1,
+    g2 = c === 1 ? 0 : 2;
   for (let oy = 0; oy < side; oy++) {
     for (let ox = 0; ox < side; ox++) {
-      let r = 0, g = 0, b = 0, count = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        count = 0;
       for (let ky = 0; ky < n; ky++) {
         const sy = ys[oy * n + ky]!;
         if (sy < 0) continue;
@@ -115,8 +118,14 @@ interface Candidate {
 }
 
 function iou(a: Float64Array, b: Float64Array): number {
-  const ax0 = a[0]! - a[2]! / 2, ay0 = a[1]! - a[3]! / 2, ax1 = a[0]! + a[2]! / 2, ay1 = a[1]! + a[3]! / 2;
-  const bx0 = b[0]! - b[2]! / 2, by0 = b[1]! - b[3]! / 2, bx1 = b[0]! + b[2]! / 2, by1 = b[1]! + b[3]! / 2;
+  const ax0 = a[0]! - a[2]! / 2,
+    ay0 = a[1]! - a[3]! / 2,
+    ax1 = a[0]! + a[2]! / 2,
+    ay1 = a[1]! + a[3]! / 2;
+  const bx0 = b[0]! - b[2]! / 2,
+    by0 = b[1]! - b[3]! / 2,
+    bx1 = b[0]! + b[2]! / 2,
+    by1 = b[1]! + b[3]! / 2;
   const iw = Math.max(0, Math.min(ax1, bx1) - Math.max(ax0, bx0));
   const ih = Math.max(0, Math.min(ay1, by1) - Math.max(ay0, by0));
   const inter = iw * ih;

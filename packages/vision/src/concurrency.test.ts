@@ -43,9 +43,7 @@ describe("concurrent calls on one Vision", () => {
   }, 120_000);
 
   it("give every classify call the emotions of its own crops", async () => {
-    const crops = await runOneByOne(images, async (image) =>
-      (await vision.detectFaces(image)).map((f) => vision.cropFace(image, f).pixels),
-    );
+    const crops = await runOneByOne(images, async (image) => (await vision.detectFaces(image)).map((f) => vision.cropFace(image, f).pixels));
     const alone = await runOneByOne(crops, (c) => vision.classify(c));
     const order = Array.from({ length: 42 }, (_, k) => k % crops.length);
     const together = await runAtOnce(order.map((i) => () => vision.classify(crops[i]!)));

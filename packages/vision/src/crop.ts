@@ -19,7 +19,9 @@ function lumaAt(data: RawImage["data"], c: number, p: number): number {
 
 /** Variance of the 4-neighbour Laplacian: low on blurred crops. */
 export function laplacianVariance(pixels: Uint8Array, side: number): number {
-  let sum = 0, sumSq = 0, n = 0;
+  let sum = 0,
+    sumSq = 0,
+    n = 0;
   for (let y = 1; y < side - 1; y++) {
     for (let x = 1; x < side - 1; x++) {
       const i = y * side + x;
@@ -41,7 +43,8 @@ export function cropFace(image: RawImage, face: Face, side: number, options: Qua
   const q = { ...DEFAULT_QUALITY, ...options };
   const [e0, e1] = face.keypoints;
   const angle = e0 && e1 ? Math.atan2(e1.y - e0.y, e1.x - e0.x) : 0;
-  const cos = Math.cos(angle), sin = Math.sin(angle);
+  const cos = Math.cos(angle),
+    sin = Math.sin(angle);
   const size = Math.max(face.box.width, face.box.height) * CROP_SCALE;
   const cx = face.box.x + face.box.width / 2 - sin * size * CENTRE_SHIFT;
   const cy = face.box.y + face.box.height / 2 + cos * size * CENTRE_SHIFT;
@@ -59,11 +62,16 @@ export function cropFace(image: RawImage, face: Face, side: number, options: Qua
           // bilinear sample of the luma, clamped at the image's edges
           const fx = Math.min(w - 1, Math.max(0, cx + lx * cos - ly * sin - 0.5));
           const fy = Math.min(h - 1, Math.max(0, cy + lx * sin + ly * cos - 0.5));
-          const x0 = fx | 0, y0 = fy | 0;
-          const x1 = x0 + 1 < w ? x0 + 1 : x0, y1 = y0 + 1 < h ? y0 + 1 : y0;
-          const dx = fx - x0, dy = fy - y0;
-          const r0 = y0 * w, r1 = y1 * w;
-          acc += (lumaAt(data, c, r0 + x0) * (1 - dx) + lumaAt(data, c, r0 + x1) * dx) * (1 - dy) +
+          const x0 = fx | 0,
+            y0 = fy | 0;
+          const x1 = x0 + 1 < w ? x0 + 1 : x0,
+            y1 = y0 + 1 < h ? y0 + 1 : y0;
+          const dx = fx - x0,
+            dy = fy - y0;
+          const r0 = y0 * w,
+            r1 = y1 * w;
+          acc +=
+            (lumaAt(data, c, r0 + x0) * (1 - dx) + lumaAt(data, c, r0 + x1) * dx) * (1 - dy) +
             (lumaAt(data, c, r1 + x0) * (1 - dx) + lumaAt(data, c, r1 + x1) * dx) * dy;
         }
       }

@@ -11,12 +11,14 @@ const face = (cx: number, cy: number, side: number, score: number): Face => ({
 describe("orderFaces", () => {
   it("puts the most confident face first, not the largest", () => {
     // the photo: the real face (0.95) and a larger false positive (0.61) on the background
-    const phantom = face(900, 300, 420, 0.61), real = face(400, 500, 200, 0.95);
+    const phantom = face(900, 300, 420, 0.61),
+      real = face(400, 500, 200, 0.95);
     expect(orderFaces([phantom, real], 1280, 960)).toEqual([real, phantom]);
   });
 
   it("breaks a tie (scores within 0.02) by the distance to the frame centre", () => {
-    const edge = face(100, 100, 200, 0.905), centre = face(650, 470, 150, 0.897);
+    const edge = face(100, 100, 200, 0.905),
+      centre = face(650, 470, 150, 0.897);
     expect(orderFaces([edge, centre], 1280, 960)).toEqual([centre, edge]);
     const surer = face(100, 100, 200, 0.95);
     expect(orderFaces([centre, surer], 1280, 960)).toEqual([surer, centre]);
@@ -35,7 +37,12 @@ describe("searchWindows", () => {
     expect(new Set(tiles.map((t) => t.x))).toEqual(new Set([0, 480, 960]));
     expect(new Set(tiles.map((t) => t.y))).toEqual(new Set([0, 320]));
     // every pixel lies in some tile
-    for (const [x, y] of [[0, 0], [1919, 1279], [959, 640], [1500, 100]])
+    for (const [x, y] of [
+      [0, 0],
+      [1919, 1279],
+      [959, 640],
+      [1500, 100],
+    ])
       expect(tiles.some((t) => x! >= t.x && x! < t.x + t.width && y! >= t.y && y! < t.y + t.height)).toBe(true);
   });
 });

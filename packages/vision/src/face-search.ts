@@ -51,8 +51,7 @@ export function searchWindows(width: number, height: number): Window[] {
     const count = Math.ceil((extent - side) / (side / 2)) + 1;
     return Array.from({ length: count }, (_, i) => Math.round(((extent - side) * i) / (count - 1)));
   };
-  for (const y of starts(height))
-    for (const x of starts(width)) windows.push({ x, y, width: Math.min(side, width - x), height: Math.min(side, height - y) });
+  for (const y of starts(height)) for (const x of starts(width)) windows.push({ x, y, width: Math.min(side, width - x), height: Math.min(side, height - y) });
   return windows;
 }
 
@@ -74,15 +73,19 @@ function mergeOverlaps(faces: Face[]): Face[] {
 /** The square `scale` times the candidate's box around its centre, clipped to the image. */
 function viewWindow(face: Face, scale: number, width: number, height: number): Window {
   const side = Math.max(face.box.width, face.box.height) * scale;
-  const cx = face.box.x + face.box.width / 2, cy = face.box.y + face.box.height / 2;
-  const x0 = Math.max(0, Math.floor(cx - side / 2)), y0 = Math.max(0, Math.floor(cy - side / 2));
-  const x1 = Math.min(width, Math.ceil(cx + side / 2)), y1 = Math.min(height, Math.ceil(cy + side / 2));
+  const cx = face.box.x + face.box.width / 2,
+    cy = face.box.y + face.box.height / 2;
+  const x0 = Math.max(0, Math.floor(cx - side / 2)),
+    y0 = Math.max(0, Math.floor(cy - side / 2));
+  const x1 = Math.min(width, Math.ceil(cx + side / 2)),
+    y1 = Math.min(height, Math.ceil(cy + side / 2));
   return { x: x0, y: y0, width: Math.max(1, x1 - x0), height: Math.max(1, y1 - y0) };
 }
 
 /** The detection of one view that overlaps the candidate most, or null when none does. */
 async function lookAgain(run: RunWindow, face: Face, window: Window, isMirrored: boolean): Promise<Face | null> {
-  let best: Face | null = null, bestOverlap = MERGE_IOU;
+  let best: Face | null = null,
+    bestOverlap = MERGE_IOU;
   for (const c of await run(window, CANDIDATE_SCORE, isMirrored)) {
     const overlap = iou(c.box, face.box);
     if (overlap >= bestOverlap) [best, bestOverlap] = [c, overlap];

@@ -8,12 +8,26 @@ import type { Face } from "./types";
 const TURNED: Face = {
   box: { x: 1405, y: 430, width: 235, height: 235 },
   score: 0.88,
-  keypoints: [{ x: 1441, y: 519 }, { x: 1519, y: 501 }, { x: 1462, y: 579 }, { x: 1487, y: 614 }, { x: 1447, y: 528 }, { x: 1616, y: 490 }],
+  keypoints: [
+    { x: 1441, y: 519 },
+    { x: 1519, y: 501 },
+    { x: 1462, y: 579 },
+    { x: 1487, y: 614 },
+    { x: 1447, y: 528 },
+    { x: 1616, y: 490 },
+  ],
 };
 const FRONTAL: Face = {
   box: { x: 352, y: 933, width: 239, height: 239 },
   score: 0.88,
-  keypoints: [{ x: 423, y: 1002 }, { x: 519, y: 986 }, { x: 483, y: 1050 }, { x: 489, y: 1102 }, { x: 370, y: 1036 }, { x: 569, y: 1005 }],
+  keypoints: [
+    { x: 423, y: 1002 },
+    { x: 519, y: 986 },
+    { x: 483, y: 1050 },
+    { x: 489, y: 1102 },
+    { x: 370, y: 1036 },
+    { x: 569, y: 1005 },
+  ],
 };
 
 describe("estimateYaw", () => {

@@ -37,7 +37,8 @@ function median3(a: number, b: number, c: number): number {
 export function estimateYaw(face: Face): number {
   const [e0, e1, nose, , ear0, ear1] = face.keypoints as Array<Point | undefined>;
   if (!e0 || !e1 || !nose) return 0;
-  const ex = e1.x - e0.x, ey = e1.y - e0.y;
+  const ex = e1.x - e0.x,
+    ey = e1.y - e0.y;
   const eyeDist = Math.hypot(ex, ey);
   if (eyeDist < 1e-6) return 90;
   const along = (p: Point) => (p.x * ex + p.y * ey) / eyeDist;

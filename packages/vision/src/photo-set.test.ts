@@ -29,7 +29,10 @@ describe("faces of the photo set (test/photos.ts)", () => {
     const { faces } = await look(photo);
     const verdict = matchFaces(photo, faces);
     expect(verdict.missed, "faces not found").toEqual([]);
-    expect(verdict.phantoms.map((f) => ({ score: f.score, box: f.box })), "detections on no face").toEqual([]);
+    expect(
+      verdict.phantoms.map((f) => ({ score: f.score, box: f.box })),
+      "detections on no face",
+    ).toEqual([]);
   });
 
   it.each(photos.filter((p) => p.faces.length > 0).map((p) => [p.name, p] as const))(
@@ -54,7 +57,7 @@ describe("head pose on mirror images", () => {
     const b = matchFaces(mirrored, (await look(mirrored)).faces).matched;
     expect(b).toHaveLength(a.length);
     for (const { face, detection } of a) {
-      const twin = b.find((m) => Math.abs(m.face.y - face.y) < 1e-6 && Math.abs(m.face.x - (mirrored.faces[photo.faces.indexOf(face)]!.x)) < 1e-6)!;
+      const twin = b.find((m) => Math.abs(m.face.y - face.y) < 1e-6 && Math.abs(m.face.x - mirrored.faces[photo.faces.indexOf(face)]!.x) < 1e-6)!;
       const yaw = vision.cropFace((await look(photo)).image, detection).quality.yaw;
       const twinYaw = vision.cropFace((await look(mirrored)).image, twin.detection).quality.yaw;
       expect(twinYaw, `face at ${face.x},${face.y}: ${yaw.toFixed(1)}° vs mirrored ${twinYaw.toFixed(1)}°`).toBeCloseTo(-yaw, -1);

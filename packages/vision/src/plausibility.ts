@@ -2,14 +2,7 @@ import type { Face } from "./types";
 
 /** Why a detection is not taken for a face; null when every check passes. */
 export type ImplausibleReason =
-  | "box_shape"
-  | "box_size"
-  | "keypoints_outside"
-  | "eye_distance"
-  | "eyes_not_above_nose"
-  | "nose_not_above_mouth"
-  | "mouth_position"
-  | "head_roll";
+  "box_shape" | "box_size" | "keypoints_outside" | "eye_distance" | "eyes_not_above_nose" | "nose_not_above_mouth" | "mouth_position" | "head_roll";
 
 /*
  * Limits around what the 104 verified faces of the photo set (packages/vision/test/photos.ts; frontal,
@@ -44,10 +37,10 @@ export function judgePlausibility(face: Face, frame: { width: number; height: nu
   const [e0, e1, nose, mouth] = face.keypoints;
   if (!e0 || !e1 || !nose || !mouth) return "keypoints_outside";
   const m = LIMITS.keypointMargin * w;
-  const isInside = (p: { x: number; y: number }) =>
-    p.x >= face.box.x - m && p.x <= face.box.x + w + m && p.y >= face.box.y - m && p.y <= face.box.y + h + m;
+  const isInside = (p: { x: number; y: number }) => p.x >= face.box.x - m && p.x <= face.box.x + w + m && p.y >= face.box.y - m && p.y <= face.box.y + h + m;
   if (![e0, e1, nose, mouth].every(isInside)) return "keypoints_outside";
-  const ex = e1.x - e0.x, ey = e1.y - e0.y;
+  const ex = e1.x - e0.x,
+    ey = e1.y - e0.y;
   const eyeDist = Math.hypot(ex, ey);
   if (eyeDist / w < LIMITS.eyeDistance[0] || eyeDist / w > LIMITS.eyeDistance[1]) return "eye_distance";
   // image-left eye first: a roll past ~65° (or an upside-down face) leaves the eye line too steep or reversed
@@ -55,7 +48,8 @@ export function judgePlausibility(face: Face, frame: { width: number; height: nu
   // distance below the eye line (positive = towards the chin), in box widths
   const mid = { x: (e0.x + e1.x) / 2, y: (e0.y + e1.y) / 2 };
   const below = (p: { x: number; y: number }) => ((p.x - mid.x) * -ey + (p.y - mid.y) * ex) / eyeDist / w;
-  const noseDown = below(nose), mouthDown = below(mouth);
+  const noseDown = below(nose),
+    mouthDown = below(mouth);
   if (noseDown < LIMITS.noseBelowEyes[0] || noseDown > LIMITS.noseBelowEyes[1]) return "eyes_not_above_nose";
   const mouthUnderNose = mouthDown - noseDown;
   if (mouthUnderNose < LIMITS.mouthBelowNose[0] || mouthUnderNose > LIMITS.mouthBelowNose[1]) return "nose_not_above_mouth";

@@ -110,7 +110,10 @@ describe("temporal GRU filter on onnxruntime-node", () => {
       const r = flipsPerMinute(rawLabels(c.input), warmup);
       expect(r).toBeCloseTo(c.rawFlipsPerMinute, 6);
       raw += r;
-      gru += flipsPerMinute((await runStream(filter, c.input)).map((p) => (p ? dominantOf(p) : null)), warmup);
+      gru += flipsPerMinute(
+        (await runStream(filter, c.input)).map((p) => (p ? dominantOf(p) : null)),
+        warmup,
+      );
     }
     expect(raw / constant.length).toBeGreaterThan(10);
     expect(gru).toBeLessThan(raw / 2);
@@ -143,7 +146,10 @@ describe("EMA fallback filter", () => {
     let filtered = 0;
     for (const c of constant) {
       raw += flipsPerMinute(rawLabels(c.input), warmup);
-      filtered += flipsPerMinute((await runStream(ema, c.input)).map((p) => (p ? dominantOf(p) : null)), warmup);
+      filtered += flipsPerMinute(
+        (await runStream(ema, c.input)).map((p) => (p ? dominantOf(p) : null)),
+        warmup,
+      );
     }
     expect(filtered).toBeLessThan(raw / 2);
   });

@@ -101,7 +101,10 @@ export function encodeReading(reading: TemporalReading, out: Float32Array, offse
 function checkState(state: TemporalState | null, kind: TemporalState["kind"], size: number): void {
   if (state === null) return;
   if (state.kind !== kind || !(state.values instanceof Float32Array) || state.values.length !== size)
-    throw new AppError("BAD_REQUEST", `state must be null or a ${kind} filter state of ${size} values, got a ${String(state.kind)} state of ${state.values?.length ?? 0}`);
+    throw new AppError(
+      "BAD_REQUEST",
+      `state must be null or a ${kind} filter state of ${size} values, got a ${String(state.kind)} state of ${state.values?.length ?? 0}`,
+    );
 }
 
 /** Turns stepMany into per-call steps that share one run when called in the same tick. */

@@ -24,7 +24,11 @@ describe("FaceTracker", () => {
     const t = new FaceTracker();
     t.update(0, [face(0, 0)]);
     expect(t.update(500, [face(400, 0), face(0, 0, 300)])).toEqual([2, 3]);
-    expect(t.summary()).toEqual([{ id: 1, frames: 1 }, { id: 2, frames: 1 }, { id: 3, frames: 1 }]);
+    expect(t.summary()).toEqual([
+      { id: 1, frames: 1 },
+      { id: 2, frames: 1 },
+      { id: 3, frames: 1 },
+    ]);
   });
 
   it("closes a track after the gap and hands its id over once", () => {
@@ -49,6 +53,11 @@ describe("FaceTracker", () => {
     expect(t.takeClosed()).toEqual([1, 2, 3, 4, 5, 6, 7]);
     // a face of the current frame is never the one evicted
     expect(t.update(2000, [face(9000, 0), face(50_000, 0), face(60_000, 0)])).toEqual([10, 11, 12]);
-    expect(t.summary().map((s) => s.id).sort((a, b) => a - b)).toEqual([10, 11, 12]);
+    expect(
+      t
+        .summary()
+        .map((s) => s.id)
+        .sort((a, b) => a - b),
+    ).toEqual([10, 11, 12]);
   });
 });

@@ -121,7 +121,12 @@ export async function trackVideo(vision: Vision, path: string, options: TrackVid
       const t = open.get(id) ?? { face: null, early: [], counts: new Array<number>(EMOTIONS.length).fill(0) };
       open.set(id, t);
       const { quality, result } = readouts[i]!;
-      const reading: TrackedReading = { tMs, quality: result ? "ok" : quality.reason!, dominant: result?.dominant ?? null, probabilities: result?.probabilities ?? null };
+      const reading: TrackedReading = {
+        tMs,
+        quality: result ? "ok" : quality.reason!,
+        dominant: result?.dominant ?? null,
+        probabilities: result?.probabilities ?? null,
+      };
       if (reading.dominant) t.counts[EMOTIONS.indexOf(reading.dominant)]!++;
       if (t.face) {
         t.face.framesSeen++;
@@ -183,7 +188,9 @@ export async function analyzeVideo(vision: Vision, path: string, options: Analyz
     const list = seen.get(face.id) ?? [];
     const byT = new Map(list.map((r) => [r.tMs, r]));
     const first = list[0]?.tMs ?? 0;
-    const readings = frameTimes.filter((t) => t >= first).map((tMs) => byT.get(tMs) ?? { tMs, quality: "no_face" as const, dominant: null, probabilities: null });
+    const readings = frameTimes
+      .filter((t) => t >= first)
+      .map((tMs) => byT.get(tMs) ?? { tMs, quality: "no_face" as const, dominant: null, probabilities: null });
     return { ...face, readings };
   });
   return { durationS: result.durationS, frames: result.frames, faces };

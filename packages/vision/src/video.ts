@@ -91,8 +91,23 @@ export async function* readFrames(path: string, options: ReadFramesOptions = {})
   const info = await probeVideo(path, ffmpeg);
   const { width, height } = scaledSize(info.width, info.height, options.maxWidth ?? 640);
   const frameBytes = width * height * 3;
-  const args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", path, "-an", "-sn",
-    "-vf", `fps=${fps},scale=${width}:${height}:flags=bilinear`, "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"];
+  const args = [
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "error",
+    "-i",
+    path,
+    "-an",
+    "-sn",
+    "-vf",
+    `fps=${fps},scale=${width}:${height}:flags=bilinear`,
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    "rgb24",
+    "pipe:1",
+  ];
   const child = spawn(ffmpeg, args, { stdio: ["ignore", "pipe", "pipe"], signal: options.signal });
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr = (stderr + s).slice(-4000)));
@@ -123,7 +138,8 @@ export async function* readFrames(path: string, options: ReadFramesOptions = {})
     const code = await exited;
     finished = true;
     options.signal?.throwIfAborted();
-    if (code !== 0) throw new VideoError("CORRUPT_IMAGE", "the recording could not be decoded", `ffmpeg could not decode ${path}: ${stderr.trim() || `exit code ${code}`}`);
+    if (code !== 0)
+      throw new VideoError("CORRUPT_IMAGE", "the recording could not be decoded", `ffmpeg could not decode ${path}: ${stderr.trim() || `exit code ${code}`}`);
   } finally {
     if (!finished) child.kill("SIGKILL");
   }

@@ -53,9 +53,7 @@ describe("detectFaces on real photographs", () => {
     // a region where the face is large enough for BlazeFace's 128 px input to place it precisely
     const photo = await sharp(samplePhoto(3)).extract({ left: 800, top: 0, width: 800, height: 700 }).png().toBuffer();
     const plain = await vision.detectFaces(await toRaw(photo));
-    const padded = await vision.detectFaces(
-      await toRaw(sharp(photo).extend({ top: 300, left: 200, bottom: 0, right: 0, background: "#808080" })),
-    );
+    const padded = await vision.detectFaces(await toRaw(sharp(photo).extend({ top: 300, left: 200, bottom: 0, right: 0, background: "#808080" })));
     expect(padded.length).toBeGreaterThan(0);
     const a = plain[0]!.box;
     const dist = (f: (typeof padded)[number]) => Math.hypot(f.box.x - 200 - a.x, f.box.y - 300 - a.y);
@@ -121,7 +119,10 @@ describe("cropFace, classify and the quality gate", () => {
   });
 
   it("refuses a face turned too far: the profile of sample2.jpg, and its mirror image", async () => {
-    for (const [photo, x] of [[sharp(samplePhoto(2)), 445], [sharp(samplePhoto(2)).flop(), 1920 - 445]] as const) {
+    for (const [photo, x] of [
+      [sharp(samplePhoto(2)), 445],
+      [sharp(samplePhoto(2)).flop(), 1920 - 445],
+    ] as const) {
       const image = await toRaw(photo);
       const faces = await vision.detectFaces(image);
       // the woman on the left (on the right when mirrored), seen from the side; her face is around (x, 291)
@@ -138,7 +139,9 @@ describe("cropFace, classify and the quality gate", () => {
 
 describe("decodeImage", () => {
   it("tells JPEG, PNG and WebP apart from other bytes", async () => {
-    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: "#fff" } }).png().toBuffer();
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: "#fff" } })
+      .png()
+      .toBuffer();
     const webp = await sharp(png).webp().toBuffer();
     expect(sniffImageType(samplePhoto(1))).toBe("jpeg");
     expect(sniffImageType(png)).toBe("png");

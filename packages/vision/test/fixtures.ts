@@ -21,9 +21,9 @@ export async function toRaw(input: Buffer | sharp.Sharp): Promise<RawImage> {
 /** Deterministic faceless images: flat grey, a gradient, and seeded noise. */
 export function facelessImages(width = 320, height = 240): Array<[string, RawImage]> {
   const flat = new Uint8Array(width * height * 3).fill(128);
-  const gradient = new Uint8Array(width * height * 3).map((_, i) => Math.floor(((i / 3) % width) / width * 255));
+  const gradient = new Uint8Array(width * height * 3).map((_, i) => Math.floor((((i / 3) % width) / width) * 255));
   let seed = 42;
-  const noise = new Uint8Array(width * height * 3).map(() => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+  const noise = new Uint8Array(width * height * 3).map(() => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
   return [
     ["flat", { width, height, channels: 3, data: flat }],
     ["gradient", { width, height, channels: 3, data: gradient }],

@@ -25,10 +25,13 @@ export function matchFaces(photo: Photo, detections: Face[]): PhotoVerdict {
   const matched: PhotoVerdict["matched"] = [];
   const missed: PhotoFace[] = [];
   for (const face of photo.faces) {
-    const near = [...free].filter((d) => covers(d, face)).sort((a, b) => {
-      const ca = centre(a), cb = centre(b);
-      return Math.hypot(ca.x - face.x, ca.y - face.y) - Math.hypot(cb.x - face.x, cb.y - face.y);
-    })[0];
+    const near = [...free]
+      .filter((d) => covers(d, face))
+      .sort((a, b) => {
+        const ca = centre(a),
+          cb = centre(b);
+        return Math.hypot(ca.x - face.x, ca.y - face.y) - Math.hypot(cb.x - face.x, cb.y - face.y);
+      })[0];
     if (near) {
       free.delete(near);
       matched.push({ face, detection: near });

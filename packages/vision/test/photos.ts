@@ -57,7 +57,15 @@ export function shippedPhotos(): Photo[] {
     { name: "sample5", bytes: faceApi(5), faces: [f(860, 242), f(1522, 547), f(471, 1052), f(670, 565), f(1201, 347)], mayHold: [] },
     { name: "sample6", bytes: faceApi(6), faces: [f(783, 501), f(1261, 468), f(1590, 434), f(355, 646)], mayHold: [] },
     // a party photo with every face drawn over by the demo's boxes and labels, and a strip of thumbnails
-    { name: "human samples", bytes: human("samples.jpg"), faces: [], mayHold: [{ x: 0, y: 0, width: 1280, height: 125 }, { x: 0, y: 380, width: 1280, height: 320 }] },
+    {
+      name: "human samples",
+      bytes: human("samples.jpg"),
+      faces: [],
+      mayHold: [
+        { x: 0, y: 0, width: 1280, height: 125 },
+        { x: 0, y: 380, width: 1280, height: 320 },
+      ],
+    },
     // five face tiles (the fifth grey), above them thumbnails of group photos
     {
       name: "human facedetect",
@@ -71,10 +79,21 @@ export function shippedPhotos(): Photo[] {
       name: "human facematch",
       bytes: human("screenshot-facematch.jpg"),
       faces: [f(87, 125)],
-      mayHold: [{ x: 180, y: 0, width: 1740, height: 954 }, { x: 0, y: 270, width: 1920, height: 684 }],
+      mayHold: [
+        { x: 180, y: 0, width: 1740, height: 954 },
+        { x: 0, y: 270, width: 1920, height: 684 },
+      ],
     },
     // a rendered avatar, and a webcam inset whose face the demo drew a mesh over
-    { name: "human vrm", bytes: human("screenshot-vrm.jpg"), faces: [], mayHold: [{ x: 100, y: 40, width: 150, height: 150 }, { x: 475, y: 0, width: 325, height: 245 }] },
+    {
+      name: "human vrm",
+      bytes: human("screenshot-vrm.jpg"),
+      faces: [],
+      mayHold: [
+        { x: 100, y: 40, width: 150, height: 150 },
+        { x: 475, y: 0, width: 325, height: 245 },
+      ],
+    },
     { name: "human facemesh drawing", bytes: human("facemesh.png"), faces: [], mayHold: [{ x: 0, y: 0, width: 4096, height: 3572 }] },
     { name: "human typedoc", bytes: human("screenshot-typedoc.png"), faces: [], mayHold: [] },
     { name: "human menu", bytes: human("screenshot-menu.png"), faces: [], mayHold: [] },
@@ -104,9 +123,12 @@ export async function rotatePhoto(p: Photo, degrees: number): Promise<Photo> {
   const { width, height } = await sizeOf(p.bytes);
   const bytes = await sharp(p.bytes).rotate(degrees, { background: "#808080" }).png().toBuffer();
   const out = await sizeOf(bytes);
-  const a = (degrees * Math.PI) / 180, cos = Math.cos(a), sin = Math.sin(a);
+  const a = (degrees * Math.PI) / 180,
+    cos = Math.cos(a),
+    sin = Math.sin(a);
   const turn = (x: number, y: number) => {
-    const dx = x - width / 2, dy = y - height / 2;
+    const dx = x - width / 2,
+      dy = y - height / 2;
     return { x: out.width / 2 + dx * cos - dy * sin, y: out.height / 2 + dx * sin + dy * cos };
   };
   return { name: `${p.name} turned ${degrees}°`, bytes, faces: p.faces.map((face) => ({ ...face, ...turn(face.x, face.y) })), mayHold: [] };
@@ -133,7 +155,13 @@ export async function faceGridCrops(): Promise<Photo[]> {
   const censored = { x: 336, y: 131, width: 80, height: 80 };
   const isCensored = (face: PhotoFace) => isInside(face, censored);
   return [
-    await crop(0, 280, grid([55, 158, 268, 376, 481, 576], [59, 169]).filter((face) => !isCensored(face)), "facematch grid rows 1-2", [censored]),
+    await crop(
+      0,
+      280,
+      grid([55, 158, 268, 376, 481, 576], [59, 169]).filter((face) => !isCensored(face)),
+      "facematch grid rows 1-2",
+      [censored],
+    ),
     await crop(960, 500, grid([49, 160, 266, 372, 477, 576], [63, 176]), "facematch grid rows 3-4"),
   ];
 }
@@ -159,8 +187,12 @@ async function pastePhoto(name: string, { background, face }: Paste, frame: [num
     .png()
     .toBuffer();
   const { width: w } = await sizeOf(head);
-  const left = Math.round((frame[0] - w) * at[0]), top = Math.round((frame[1] - faceHeight) * at[1]);
-  const bytes = await sharp(bg).composite([{ input: head, left, top }]).jpeg({ quality: 90 }).toBuffer();
+  const left = Math.round((frame[0] - w) * at[0]),
+    top = Math.round((frame[1] - faceHeight) * at[1]);
+  const bytes = await sharp(bg)
+    .composite([{ input: head, left, top }])
+    .jpeg({ quality: 90 })
+    .toBuffer();
   return { name, bytes, faces: [f(left + centre.x * k, top + centre.y * k)], mayHold: [] };
 }
 
@@ -203,11 +235,23 @@ export async function craftedPhotos(): Promise<Photo[]> {
     [faceApi(4), { x: 0, y: 700, width: 1920, height: 748 }],
     [faceApi(5), { x: 900, y: 700, width: 1020, height: 698 }],
   ];
-  const frames: Array<[number, number]> = [[1600, 900], [640, 480], [1024, 768]];
+  const frames: Array<[number, number]> = [
+    [1600, 900],
+    [640, 480],
+    [1024, 768],
+  ];
   for (let i = 0; i < 12; i++) {
     const frame = frames[i % 3]!;
     const at: [number, number] = [[0.2, 0.5, 0.8][i % 3]!, [0.1, 0.5, 0.9][(i >> 1) % 3]!];
-    out.push(await pastePhoto(`pasted face ${i + 1}`, { background: grounds[i % 4]!, face: heads[i % 3]! }, frame, Math.round(frame[1] * [0.35, 0.22, 0.3][i % 3]!), at));
+    out.push(
+      await pastePhoto(
+        `pasted face ${i + 1}`,
+        { background: grounds[i % 4]!, face: heads[i % 3]! },
+        frame,
+        Math.round(frame[1] * [0.35, 0.22, 0.3][i % 3]!),
+        at,
+      ),
+    );
   }
   for (const [i, [s, r]] of PHANTOM_GROUNDS.entries()) {
     const bytes = await sharp(source(s)).extract({ left: r.x, top: r.y, width: r.width, height: r.height }).png().toBuffer();

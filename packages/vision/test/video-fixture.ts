@@ -7,7 +7,10 @@ import { samplePhoto } from "./fixtures";
 export const VIDEO_FPS = 10;
 export const VIDEO_SECONDS = 8;
 /** When face B is on screen (seconds): it leaves for 1.5 s and comes back. */
-export const B_VISIBLE: Array<[number, number]> = [[0.8, 3.3], [4.8, 6.8]];
+export const B_VISIBLE: Array<[number, number]> = [
+  [0.8, 3.3],
+  [4.8, 6.8],
+];
 
 async function faceTile(photo: number, region: { left: number; top: number; width: number; height: number }) {
   return sharp(samplePhoto(photo)).extract(region).resize(200, 200).png().toBuffer();
@@ -23,11 +26,37 @@ export async function makeTwoFaceVideo(dir: string): Promise<string> {
   const frame = (withB: boolean) =>
     sharp({ create: { width: 640, height: 480, channels: 3, background: "#6b7280" } })
       .composite([{ input: a, left: 40, top: 140 }, ...(withB ? [{ input: b, left: 400, top: 140 }] : [])])
-      .removeAlpha().raw().toBuffer();
+      .removeAlpha()
+      .raw()
+      .toBuffer();
   const [onlyA, both] = await Promise.all([frame(false), frame(true)]);
   const out = join(dir, "two-faces.mp4");
-  const ff = spawn(resolveFfmpeg(), ["-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "640x480", "-r", String(VIDEO_FPS), "-i", "pipe:0",
-    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", out], { stdio: ["pipe", "ignore", "pipe"] });
+  const ff = spawn(
+    resolveFfmpeg(),
+    [
+      "-y",
+      "-loglevel",
+      "error",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "rgb24",
+      "-s",
+      "640x480",
+      "-r",
+      String(VIDEO_FPS),
+      "-i",
+      "pipe:0",
+      "-c:v",
+      "libx264",
+      "-pix_fmt",
+      "yuv420p",
+      "-preset",
+      "ultrafast",
+      out,
+    ],
+    { stdio: ["pipe", "ignore", "pipe"] },
+  );
   let stderr = "";
   ff.stderr.on("data", (d) => (stderr += d));
   const done = new Promise<void>((resolve, reject) => ff.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg failed: ${stderr}`)))));
@@ -70,7 +99,7 @@ export async function makeJumpingFacesVideo(dir: string, options: JumpingFacesOp
   const c = await sharp(a).flop().toBuffer();
   const tiles = await Promise.all([a, b, c].slice(0, Math.min(3, faces)).map((t) => sharp(t).resize(GRID.tile, GRID.tile).toBuffer()));
   let state = seed >>> 0;
-  const random = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const random = () => (state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const cells = GRID.cols * GRID.rows;
   const pick = () => {
     const chosen: number[] = [];
@@ -82,15 +111,45 @@ export async function makeJumpingFacesVideo(dir: string, options: JumpingFacesOp
   };
   const frameOf = (chosen: number[]) =>
     sharp({ create: { width: 640, height: 480, channels: 3, background: "#6b7280" } })
-      .composite(chosen.map((cell, i) => ({
-        input: tiles[i]!,
-        left: (cell % GRID.cols) * GRID.cell + (GRID.cell - GRID.tile) / 2,
-        top: Math.floor(cell / GRID.cols) * GRID.cell + (GRID.cell - GRID.tile) / 2,
-      })))
-      .removeAlpha().raw().toBuffer();
+      .composite(
+        chosen.map((cell, i) => ({
+          input: tiles[i]!,
+          left: (cell % GRID.cols) * GRID.cell + (GRID.cell - GRID.tile) / 2,
+          top: Math.floor(cell / GRID.cols) * GRID.cell + (GRID.cell - GRID.tile) / 2,
+        })),
+      )
+      .removeAlpha()
+      .raw()
+      .toBuffer();
   const out = join(dir, options.name ?? `jumping-faces-${seconds}s.mp4`);
-  const ff = spawn(resolveFfmpeg(), ["-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "640x480", "-r", String(fps), "-i", "pipe:0",
-    "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", "-g", String(fps * 10), out], { stdio: ["pipe", "ignore", "pipe"] });
+  const ff = spawn(
+    resolveFfmpeg(),
+    [
+      "-y",
+      "-loglevel",
+      "error",
+      "-f",
+      "rawvideo",
+      "-pix_fmt",
+      "rgb24",
+      "-s",
+      "640x480",
+      "-r",
+      String(fps),
+      "-i",
+      "pipe:0",
+      "-c:v",
+      "libx264",
+      "-pix_fmt",
+      "yuv420p",
+      "-preset",
+      "ultrafast",
+      "-g",
+      String(fps * 10),
+      out,
+    ],
+    { stdio: ["pipe", "ignore", "pipe"] },
+  );
   let stderr = "";
   ff.stderr.on("data", (d) => (stderr += d));
   const done = new Promise<void>((resolve, reject) => ff.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg failed: ${stderr}`)))));

@@ -20,7 +20,11 @@ export const analyze = defineCommand({
   summary: "Track and classify every face of a recorded video; optionally store it into a session.",
   positionals: [{ name: "input", label: "<video>", description: "mp4, webm, mov (anything ffmpeg reads)" }],
   flags: {
-    session: { type: "string", value: "ID", description: "store one participant per tracked face into this session (DATABASE_URL, or the embedded database in DATA_DIR: stop the server first)" },
+    session: {
+      type: "string",
+      value: "ID",
+      description: "store one participant per tracked face into this session (DATABASE_URL, or the embedded database in DATA_DIR: stop the server first)",
+    },
     fps: { type: "string", value: "N", description: "frames sampled per second (default 2, at most 30)" },
     json: { type: "boolean", description: 'print {"faces":[{"id","readings","dominant"}],"durationS"} as the last line of stdout' },
   },
@@ -31,7 +35,9 @@ export const analyze = defineCommand({
     if (!existsSync(path) || !statSync(path).isFile()) throw usageError(`<video>: no file at ${path}`);
     const info = await probeVideo(path, env.FFMPEG_PATH);
     const db = o.session
-      ? await createDb(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: embeddedDbDir(env.DATA_DIR ? resolveUserPath(env.DATA_DIR) : DEFAULT_DATA_DIR) })
+      ? await createDb(
+          env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: embeddedDbDir(env.DATA_DIR ? resolveUserPath(env.DATA_DIR) : DEFAULT_DATA_DIR) },
+        )
       : null;
     try {
       if (db && o.session && !(await db.getSession(o.session))) throw new AppError("NOT_FOUND", `--session: no session ${o.session}`);
@@ -62,8 +68,15 @@ export const analyze = defineCommand({
         ...(participantIds[i] ? { participantId: participantIds[i] } : {}),
       }));
       if (o.json) return printJson({ faces, durationS: analysis.durationS, frames: analysis.frames, elapsedS, speed: analysis.durationS / elapsedS });
-      process.stdout.write(`${path}: ${analysis.durationS.toFixed(1)} s, ${analysis.frames} frames at ${o.fps} fps, analysed in ${elapsedS.toFixed(1)} s (${(analysis.durationS / elapsedS).toFixed(1)}x real time)\n\n`);
-      process.stdout.write(formatTable(["face", "readings", "seen in", "dominant"], faces.map((f) => [f.name, f.readings, `${f.framesSeen} frames`, f.dominant ?? "-"])));
+      process.stdout.write(
+        `${path}: ${analysis.durationS.toFixed(1)} s, ${analysis.frames} frames at ${o.fps} fps, analysed in ${elapsedS.toFixed(1)} s (${(analysis.durationS / elapsedS).toFixed(1)}x real time)\n\n`,
+      );
+      process.stdout.write(
+        formatTable(
+          ["face", "readings", "seen in", "dominant"],
+          faces.map((f) => [f.name, f.readings, `${f.framesSeen} frames`, f.dominant ?? "-"]),
+        ),
+      );
       if (o.session) process.stdout.write(`\nstored ${faces.length} participant(s) in session ${o.session}\n`);
     } finally {
       await db?.close();

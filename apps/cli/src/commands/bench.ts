@@ -109,13 +109,18 @@ export const bench = defineCommand({
       };
       if (o.json) return printJson(result);
       const c = result.classifier;
-      process.stdout.write(formatTable(["measurement", "1 thread", `${threads} threads`], [
-        ["classifier faces/s, batch 1", c.batch1.facesPerSec, c.allThreads.batch1.facesPerSec],
-        ["classifier faces/s, batch 32", c.batch32.facesPerSec, c.allThreads.batch32.facesPerSec],
-        ["classifier p50 ms, batch 1", c.batch1.p50Ms, c.allThreads.batch1.p50Ms],
-        ["classifier p99 ms, batch 1", c.batch1.p99Ms, c.allThreads.batch1.p99Ms],
-        ["detector frames/s, 640x480", result.detector.framesPerSec, "-"],
-      ]));
+      process.stdout.write(
+        formatTable(
+          ["measurement", "1 thread", `${threads} threads`],
+          [
+            ["classifier faces/s, batch 1", c.batch1.facesPerSec, c.allThreads.batch1.facesPerSec],
+            ["classifier faces/s, batch 32", c.batch32.facesPerSec, c.allThreads.batch32.facesPerSec],
+            ["classifier p50 ms, batch 1", c.batch1.p50Ms, c.allThreads.batch1.p50Ms],
+            ["classifier p99 ms, batch 1", c.batch1.p99Ms, c.allThreads.batch1.p99Ms],
+            ["detector frames/s, 640x480", result.detector.framesPerSec, "-"],
+          ],
+        ),
+      );
     } finally {
       progress.stop();
     }

@@ -30,7 +30,7 @@ const Options = z.object({
 });
 
 function checkCsv(csvFlag: string | undefined): string {
-  const path = csvFlag ? resolveUserPath(csvFlag) : (env.FER_CSV ? resolveUserPath(env.FER_CSV) : DEFAULT_FER_CSV);
+  const path = csvFlag ? resolveUserPath(csvFlag) : env.FER_CSV ? resolveUserPath(env.FER_CSV) : DEFAULT_FER_CSV;
   if (existsSync(path) && statSync(path).isFile()) return path;
   if (csvFlag) throw usageError(`--csv: no file at ${path}`);
   throw usageError(
@@ -93,15 +93,22 @@ async function evaluate(vision: Vision, csv: string, usage: string | undefined):
 
 function report(m: Metrics, csv: string, usage: string | undefined, skipped: number): string {
   const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-  const lines = [`${csv}${usage ? ` (Usage=${usage})` : ""}: ${m.n} faces${skipped ? `, ${skipped} rows of other Usage skipped` : ""}`,
-    `accuracy ${pct(m.accuracy)}   macro-F1 ${pct(m.macroF1)}`, ""];
+  const lines = [
+    `${csv}${usage ? ` (Usage=${usage})` : ""}: ${m.n} faces${skipped ? `, ${skipped} rows of other Usage skipped` : ""}`,
+    `accuracy ${pct(m.accuracy)}   macro-F1 ${pct(m.macroF1)}`,
+    "",
+  ];
   const perClass = EMOTIONS.map((e) => {
     const c = m.perClass[e]!;
     return [e, pct(c.precision), pct(c.recall), pct(c.f1), c.support];
   });
   const confusion = m.confusion.map((row, i) => [EMOTIONS[i]!, ...row]);
-  return [...lines, formatTable(["class", "precision", "recall", "F1", "support"], perClass),
-    "confusion (rows true, columns predicted):", formatTable(["", ...EMOTIONS.map((e) => e.slice(0, 7))], confusion)].join("\n");
+  return [
+    ...lines,
+    formatTable(["class", "precision", "recall", "F1", "support"], perClass),
+    "confusion (rows true, columns predicted):",
+    formatTable(["", ...EMOTIONS.map((e) => e.slice(0, 7))], confusion),
+  ].join("\n");
 }
 
 export const evalCommand = defineCommand({
@@ -136,7 +143,10 @@ export const evalCommand = defineCommand({
     await mkdir(outDir, { recursive: true });
     const title = `FER2013${o.usage ? ` ${o.usage}` : ""}: accuracy ${(metrics.accuracy * 100).toFixed(1)}%, n=${metrics.n}`;
     await writeConfusionPng(metrics.confusion, EMOTIONS, title, join(outDir, "confusion.png"));
-    await writeSamplesPng(samples.filter((row) => row.length > 0), join(outDir, "samples.png"));
+    await writeSamplesPng(
+      samples.filter((row) => row.length > 0),
+      join(outDir, "samples.png"),
+    );
     if (o.json) return printJson(metrics);
     process.stdout.write(report(metrics, csv, o.usage, skipped));
     process.stdout.write(`\nwrote ${join(outDir, "confusion.png")} and ${join(outDir, "samples.png")}\n`);

@@ -9,10 +9,12 @@ export async function writeConfusionPng(confusion: number[][], classNames: reado
   const k = classNames.length;
   const width = left + k * cell + 20;
   const height = top + k * cell + 50;
-  const parts = [`<rect width="${width}" height="${height}" fill="#fff"/>`,
+  const parts = [
+    `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="${width / 2}" y="28" font-size="18" text-anchor="middle" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="${left + (k * cell) / 2}" y="58" font-size="14" text-anchor="middle">predicted</text>`,
-    `<text x="22" y="${top + (k * cell) / 2}" font-size="14" text-anchor="middle" transform="rotate(-90 22 ${top + (k * cell) / 2})">true</text>`];
+    `<text x="22" y="${top + (k * cell) / 2}" font-size="14" text-anchor="middle" transform="rotate(-90 22 ${top + (k * cell) / 2})">true</text>`,
+  ];
   classNames.forEach((name, j) => {
     const x = left + j * cell + cell / 2;
     parts.push(`<text x="${x}" y="${top - 12}" font-size="13" text-anchor="middle">${escapeXml(name)}</text>`);
@@ -34,5 +36,8 @@ export async function writeConfusionPng(confusion: number[][], classNames: reado
     });
   });
   parts.push(`<text x="${left}" y="${height - 16}" font-size="12" fill="#555">rows: true class (shade = share of the row); columns: predicted class</text>`);
-  await sharp(svgDocument(width, height, parts.join(""))).flatten({ background: "#fff" }).png().toFile(path);
+  await sharp(svgDocument(width, height, parts.join("")))
+    .flatten({ background: "#fff" })
+    .png()
+    .toFile(path);
 }

@@ -33,7 +33,11 @@ describe("DecodeQueue", () => {
 
   it("frees the slot of a job that fails", async () => {
     const queue = new DecodeQueue(1, 0);
-    await expect(queue.run(async () => { throw new AppError("CORRUPT_IMAGE", "bad"); })).rejects.toMatchObject({ code: "CORRUPT_IMAGE" });
+    await expect(
+      queue.run(async () => {
+        throw new AppError("CORRUPT_IMAGE", "bad");
+      }),
+    ).rejects.toMatchObject({ code: "CORRUPT_IMAGE" });
     expect(await queue.run(async () => 42)).toBe(42);
   });
 

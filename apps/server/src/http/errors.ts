@@ -15,7 +15,11 @@ const BY_STATUS: Record<number, ErrorCode> = {
 
 /** An AppError the client may retry after `retryAfterS` seconds: the error handler sends it as Retry-After. */
 export class RetryLaterError extends AppError {
-  constructor(code: ErrorCode, message: string, readonly retryAfterS: number) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    readonly retryAfterS: number,
+  ) {
     super(code, message);
   }
 }
@@ -31,7 +35,10 @@ export function toAppError(err: unknown, limits: { maxUploadBytes: number }): Ap
     case "FST_REQ_FILE_TOO_LARGE":
       return new AppError("PAYLOAD_TOO_LARGE", `the upload exceeds the limit of ${limits.maxUploadBytes} bytes`);
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return new AppError("UNSUPPORTED_MEDIA_TYPE", `unsupported content type; send JSON, or an image as image/jpeg, image/png, image/webp or multipart/form-data`);
+      return new AppError(
+        "UNSUPPORTED_MEDIA_TYPE",
+        `unsupported content type; send JSON, or an image as image/jpeg, image/png, image/webp or multipart/form-data`,
+      );
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return new AppError("BAD_REQUEST", "the JSON body is empty");
     case "FST_ERR_CTP_INVALID_JSON_BODY":

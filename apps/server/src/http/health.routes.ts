@@ -17,24 +17,28 @@ export type Health = z.infer<typeof Health>;
 /** GET /health: 200 when the model and database answer, 503 (same body) when not. */
 export const healthRoutes: FastifyPluginAsync = async (base) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
-  app.get("/health", { schema: { tags: ["health"], summary: "Model, detector and database status", response: { 200: Health, 503: Health } } }, async (_request, reply) => {
-    const vision = app.vision.current;
-    const isDbOk = await app.db.ping();
-    const card = vision?.card;
-    const accuracy = card?.publicTest?.accuracy;
-    const body: Health = {
-      status: vision && isDbOk ? "ok" : "degraded",
-      model: {
-        loaded: Boolean(vision),
-        name: typeof card?.name === "string" ? card.name : null,
-        accuracy: typeof accuracy === "number" ? accuracy : null,
-        error: vision ? null : app.vision.error,
-      },
-      detector: { loaded: Boolean(vision) },
-      db: { ok: isDbOk, driver: app.db.driver },
-      memory: { rssMb: Math.round(process.memoryUsage.rss() / 1048576) },
-      readings: { ...app.live.writer.stats, pending: app.live.writer.pending },
-    };
-    return reply.status(body.status === "ok" ? 200 : 503).send(body);
-  });
+  app.get(
+    "/health",
+    { schema: { tags: ["health"], summary: "Model, detector and database status", response: { 200: Health, 503: Health } } },
+    async (_request, reply) => {
+      const vision = app.vision.current;
+      const isDbOk = await app.db.ping();
+      const card = vision?.card;
+      const accuracy = card?.publicTest?.accuracy;
+      const body: Health = {
+        status: vision && isDbOk ? "ok" : "degraded",
+        model: {
+          loaded: Boolean(vision),
+          name: typeof card?.name === "string" ? card.name : null,
+          accuracy: typeof accuracy === "number" ? accuracy : null,
+          error: vision ? null : app.vision.error,
+        },
+        detector: { loaded: Boolean(vision) },
+        db: { ok: isDbOk, driver: app.db.driver },
+        memory: { rssMb: Math.round(process.memoryUsage.rss() / 1048576) },
+        readings: { ...app.live.writer.stats, pending: app.live.writer.pending },
+      };
+      return reply.status(body.status === "ok" ? 200 : 503).send(body);
+    },
+  );
 };

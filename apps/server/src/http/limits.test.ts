@@ -72,7 +72,13 @@ describe("REST limits", () => {
   it("limits uploads per IP", async () => {
     const a = await start({ MAX_UPLOADS_PER_MINUTE: 2 });
     const s = CreatedSession.parse((await createSession(a)).json());
-    const upload = () => a.inject({ method: "POST", url: `/api/sessions/${s.id}/uploads`, headers: { authorization: `Bearer ${s.speakerToken}`, "content-type": "application/json" }, payload: {} });
+    const upload = () =>
+      a.inject({
+        method: "POST",
+        url: `/api/sessions/${s.id}/uploads`,
+        headers: { authorization: `Bearer ${s.speakerToken}`, "content-type": "application/json" },
+        payload: {},
+      });
     for (let i = 0; i < 2; i++) expect((await upload()).statusCode).toBeLessThan(429);
     expectRateLimited(await upload(), "MAX_UPLOADS_PER_MINUTE");
   });
@@ -124,14 +130,20 @@ describe("image decode queue", () => {
       const statuses = answers.map((r) => r.statusCode);
       const ok = answers.filter((r) => r.statusCode === 200);
       const busy = answers.filter((r) => r.statusCode === 503);
-      expect(statuses.filter((code) => code !== 200 && code !== 503), `statuses ${statuses}`).toEqual([]);
+      expect(
+        statuses.filter((code) => code !== 200 && code !== 503),
+        `statuses ${statuses}`,
+      ).toEqual([]);
       // the first runs and the second waits; of the rest that arrive while both are taken, each is refused at once
       expect(ok.length, `statuses ${statuses}`).toBeGreaterThanOrEqual(2);
       expect(busy.length, `statuses ${statuses}`).toBeGreaterThanOrEqual(1);
       for (const r of ok) expect(r.json()).toEqual(single.json());
       for (const r of busy) {
         expect(r.headers["retry-after"]).toBe("1");
-        expect(ErrorBody.parse(r.json()).error).toMatchObject({ code: "NOT_READY", message: expect.stringMatching(/busy.*MAX_CONCURRENT_DECODES=1, MAX_QUEUED_DECODES=1/) });
+        expect(ErrorBody.parse(r.json()).error).toMatchObject({
+          code: "NOT_READY",
+          message: expect.stringMatching(/busy.*MAX_CONCURRENT_DECODES=1, MAX_QUEUED_DECODES=1/),
+        });
       }
       // the queue drains: a request after the burst is served
       expect((await app.inject({ method: "POST", url: "/api/v1/predict", headers: { "content-type": "image/jpeg" }, payload: jpeg })).statusCode).toBe(200);

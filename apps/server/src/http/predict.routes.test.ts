@@ -57,7 +57,10 @@ describe("image API", () => {
   });
 
   it("accepts PNG and WebP", async () => {
-    for (const [type, bytes] of [["image/png", await sharp(readSample(3)).resize({ width: 800 }).png().toBuffer()], ["image/webp", await sharp(readSample(3)).resize({ width: 800 }).webp().toBuffer()]] as const) {
+    for (const [type, bytes] of [
+      ["image/png", await sharp(readSample(3)).resize({ width: 800 }).png().toBuffer()],
+      ["image/webp", await sharp(readSample(3)).resize({ width: 800 }).webp().toBuffer()],
+    ] as const) {
       const res = await app.inject({ method: "POST", url: "/api/v1/predict", headers: { "content-type": type }, payload: bytes });
       expect(res.statusCode, type).toBe(200);
       expect(ImagePrediction.parse(res.json()).faces.length).toBeGreaterThan(0);
@@ -81,7 +84,11 @@ describe("image API", () => {
     const raw = await app.inject({ method: "POST", url: "/api/v1/predict", headers: { "content-type": "text/plain" }, payload: "hello" });
     expect(raw.statusCode).toBe(415);
     expect(errorOf(raw.body).message).toMatch(/image\/jpeg/);
-    const part = await app.inject({ method: "POST", url: "/api/v1/predict", ...multipart("image", "notes.txt", "text/plain", Buffer.from("just some text\n")) });
+    const part = await app.inject({
+      method: "POST",
+      url: "/api/v1/predict",
+      ...multipart("image", "notes.txt", "text/plain", Buffer.from("just some text\n")),
+    });
     expect(part.statusCode).toBe(415);
     expect(errorOf(part.body).code).toBe("UNSUPPORTED_MEDIA_TYPE");
     const pdf = await app.inject({ method: "POST", url: "/api/v1/predict", headers: { "content-type": "application/pdf" }, payload: Buffer.from("%PDF-1.4") });
@@ -99,7 +106,9 @@ describe("image API", () => {
 
   it("refuses too many pixels with 413 IMAGE_TOO_LARGE", async () => {
     // 4000x4000 of one colour compresses to a few kB but is 16 Mpx.
-    const huge = await sharp({ create: { width: 4000, height: 4000, channels: 3, background: "#808080" } }).jpeg().toBuffer();
+    const huge = await sharp({ create: { width: 4000, height: 4000, channels: 3, background: "#808080" } })
+      .jpeg()
+      .toBuffer();
     const res = await app.inject({ method: "POST", url: "/api/v1/predict", headers: { "content-type": "image/jpeg" }, payload: huge });
     expect(res.statusCode).toBe(413);
     expect(errorOf(res.body).code).toBe("IMAGE_TOO_LARGE");

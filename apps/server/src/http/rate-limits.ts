@@ -37,7 +37,10 @@ export async function installRateLimits(app: FastifyInstance, config: Pick<Env, 
         max,
         timeWindow: WINDOW_MS,
         errorResponseBuilder: (_request, context) =>
-          new AppError("RATE_LIMITED", `too many ${limit.what} from this address: the limit is ${max} per minute (${limit.variable}); retry in ${Math.ceil(context.ttl / 1000)} s`),
+          new AppError(
+            "RATE_LIMITED",
+            `too many ${limit.what} from this address: the limit is ${max} per minute (${limit.variable}); retry in ${Math.ceil(context.ttl / 1000)} s`,
+          ),
       },
     };
   });

@@ -26,8 +26,7 @@ export function useZodSchemas(app: FastifyInstance): void {
 /** Turns the zod schemas of a route into JSON Schema for the OpenAPI document. */
 export function zodToOpenApi({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
   if (!schema) return { schema, url };
-  const convert = (s: unknown, io: "input" | "output") =>
-    isZod(s) ? z.toJSONSchema(s, { io, unrepresentable: "any", target: "openapi-3.0" }) : s;
+  const convert = (s: unknown, io: "input" | "output") => (isZod(s) ? z.toJSONSchema(s, { io, unrepresentable: "any", target: "openapi-3.0" }) : s);
   const out: Record<string, unknown> = { ...schema };
   for (const part of ["body", "querystring", "params", "headers"] as const) if (part in schema) out[part] = convert(schema[part], "input");
   if (schema.response && typeof schema.response === "object")

@@ -1,6 +1,15 @@
 import type { Db, ReadingInput, SessionRow } from "@emotion/db";
 import { sessionTime, toMarker } from "../sessions";
-import { AppError, dominantOf, type LiveReading, type Marker, type ReadingAck, type SessionStatus, type SmoothedReading, type UploadProgress } from "@emotion/protocol";
+import {
+  AppError,
+  dominantOf,
+  type LiveReading,
+  type Marker,
+  type ReadingAck,
+  type SessionStatus,
+  type SmoothedReading,
+  type UploadProgress,
+} from "@emotion/protocol";
 import type { TemporalFilter } from "@emotion/vision/temporal";
 import type { FastifyBaseLogger } from "fastify";
 import type { Batcher } from "./batcher";
@@ -93,7 +102,10 @@ export class LiveHub {
     if (!room) {
       room = this.load(sessionId);
       this.rooms.set(sessionId, room);
-      room.then((r) => r || this.rooms.delete(sessionId), () => this.rooms.delete(sessionId));
+      room.then(
+        (r) => r || this.rooms.delete(sessionId),
+        () => this.rooms.delete(sessionId),
+      );
     }
     return room;
   }
@@ -113,7 +125,15 @@ export class LiveHub {
         joinedAt: p.joinedAt.getTime(),
         hasLeft: p.leftAt !== null,
         recentTMs: r ? [r.tMs] : [],
-        latest: r ? { at: r.serverAt, quality: r.quality, dominant: r.dominant, probabilities: r.probabilities, confidence: r.probabilities && r.dominant ? r.probabilities[r.dominant] : null } : null,
+        latest: r
+          ? {
+              at: r.serverAt,
+              quality: r.quality,
+              dominant: r.dominant,
+              probabilities: r.probabilities,
+              confidence: r.probabilities && r.dominant ? r.probabilities[r.dominant] : null,
+            }
+          : null,
       });
     }
     return room;
@@ -149,7 +169,8 @@ export class LiveHub {
   refusal(): AppError | null {
     if (this.isClosing) return new AppError("NOT_READY", "the server is restarting; keep the crop and send it again after reconnecting");
     const max = this.options.maxPendingRows ?? 100_000;
-    if (this.options.writer.pending >= max) return new AppError("NOT_READY", `the server is catching up with storage (${max} readings waiting, MAX_PENDING_READINGS); retry shortly`);
+    if (this.options.writer.pending >= max)
+      return new AppError("NOT_READY", `the server is catching up with storage (${max} readings waiting, MAX_PENDING_READINGS); retry shortly`);
     return null;
   }
 
@@ -223,7 +244,15 @@ export class LiveHub {
       entry.latest = { at: r.serverAt, quality: r.quality, ...shown };
       entry.latestCapture = capture;
     }
-    const live: LiveReading = { participantId, seq: r.seq, capturedAt: r.capturedAt, serverAt: r.serverAt, quality: r.quality, dominant: r.dominant, confidence: r.confidence };
+    const live: LiveReading = {
+      participantId,
+      seq: r.seq,
+      capturedAt: r.capturedAt,
+      serverAt: r.serverAt,
+      quality: r.quality,
+      dominant: r.dominant,
+      confidence: r.confidence,
+    };
     const list = this.outbox.get(room.sessionId);
     if (list) list.push(live);
     else this.outbox.set(room.sessionId, [live]);
@@ -245,16 +274,18 @@ export class LiveHub {
   tick(now = Date.now()): void {
     for (const [sessionId, pending] of this.rooms) {
       // A room that failed to load was already dropped by room(); nothing to push for it.
-      pending.then((room) => {
-        if (!room) return;
-        const hasLocalSockets =
-          [...room.listeners.values()].some((l) => l.socketId) || Boolean(this.options.io.sockets.adapter.rooms.get(speakersRoom(sessionId))?.size);
-        if (!hasLocalSockets) {
-          this.rooms.delete(sessionId); // nothing here needs it; rebuilt from the database when next used
-          return;
-        }
-        if (room.status === "live") this.options.io.to(speakersRoom(sessionId)).emit("session:mood", room.mood(now, MAX_LEFT_TILES));
-      }).catch((err: unknown) => this.options.log.error({ err, sessionId }, "could not push the room mood"));
+      pending
+        .then((room) => {
+          if (!room) return;
+          const hasLocalSockets =
+            [...room.listeners.values()].some((l) => l.socketId) || Boolean(this.options.io.sockets.adapter.rooms.get(speakersRoom(sessionId))?.size);
+          if (!hasLocalSockets) {
+            this.rooms.delete(sessionId); // nothing here needs it; rebuilt from the database when next used
+            return;
+          }
+          if (room.status === "live") this.options.io.to(speakersRoom(sessionId)).emit("session:mood", room.mood(now, MAX_LEFT_TILES));
+        })
+        .catch((err: unknown) => this.options.log.error({ err, sessionId }, "could not push the room mood"));
     }
   }
 

@@ -60,7 +60,14 @@ describe("inference worker pool", () => {
   it("retires a worker that does not answer a batch in time; the batch is classified in-process, nothing lost", async () => {
     let inProcess = 0;
     // 1 ms: no worker answers a 40-crop batch that fast, so the timeout path runs for real.
-    pool = createInferencePool({ size: 1, threads: 1, jobTimeoutMs: 1, fallback: (c) => ((inProcess += c.length), vision.classify(c)), expectedCard: () => vision.card, log });
+    pool = createInferencePool({
+      size: 1,
+      threads: 1,
+      jobTimeoutMs: 1,
+      fallback: (c) => ((inProcess += c.length), vision.classify(c)),
+      expectedCard: () => vision.card,
+      log,
+    });
     pool.warmUp();
     await waitFor(() => pool!.readyWorkers === 1);
     const batch = Array.from({ length: 40 }, (_, i) => crops[i % crops.length]!);

@@ -51,7 +51,10 @@ describe("live limits (PGlite)", () => {
     const c = await open();
     for (let i = 0; i < 3; i++) expect(await call(c, "listener:join", { v: 1, code: `NOPE0${i}` })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
     const refused = await call(c, "listener:join", { v: 1, code: session.code });
-    expect(refused).toMatchObject({ ok: false, error: { code: "RATE_LIMITED", message: expect.stringMatching(/MAX_FAILED_JOINS_PER_MINUTE=3.*try again in \d+ s/) } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: "RATE_LIMITED", message: expect.stringMatching(/MAX_FAILED_JOINS_PER_MINUTE=3.*try again in \d+ s/) },
+    });
   });
 
   it("refuses connections beyond MAX_SOCKETS_PER_IP, and admits again once one closes", async () => {
@@ -60,7 +63,16 @@ describe("live limits (PGlite)", () => {
     await open();
     await expect(open()).rejects.toThrow(/MAX_SOCKETS_PER_IP=2/);
     first.disconnect();
-    await expect.poll(async () => open().then(() => true, () => false), { timeout: 5000 }).toBe(true);
+    await expect
+      .poll(
+        async () =>
+          open().then(
+            () => true,
+            () => false,
+          ),
+        { timeout: 5000 },
+      )
+      .toBe(true);
   });
 
   it("limits a runaway listener to about three times the reading rate", async () => {

@@ -37,69 +37,107 @@ const PARTICIPANTS_PER_LISTENER_SLOT = 5;
 export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): void {
   const { db, hub, log } = deps;
 
-  registerEvent(socket, "listener:join", async (p) => {
-    const address = socket.handshake.address;
-    deps.joinGuard?.check(address);
-    deps.warmUpInference?.();
-    const session = await db.getSessionByCode(normaliseCode(p.code));
-    if (!session) {
-      deps.joinGuard?.fail(address);
-      throw new AppError("NOT_FOUND", `no session with code ${p.code}`);
-    }
-    if (session.status === "ended") throw new AppError("SESSION_ENDED", "this session has ended");
-    if (socket.data.listener) await leave(socket, deps);
-
-    let participant = null;
-    let token = p.participantToken ?? "";
-    if (p.participantId && token) {
-      const known = await db.getParticipant(p.participantId);
-      if (known && known.sessionId === session.id) {
-        if (!isTokenValid(token, known.tokenHash)) throw new AppError("FORBIDDEN", "the participant token does not match; join without participantId");
-        participant = await db.resumeParticipant(known.id);
+  registerEvent(
+    socket,
+    "listener:join",
+    async (p) => {
+      const address = socket.handshake.address;
+      deps.joinGuard?.check(address);
+      deps.warmUpInference?.();
+      const session = await db.getSessionByCode(normaliseCode(p.code));
+      if (!session) {
+        deps.joinGuard?.fail(address);
+        throw new AppError("NOT_FOUND", `no session with code ${p.code}`);
       }
-    }
-    const room = await hub.room(session.id);
-    if (!room) throw new AppError("NOT_FOUND", `no session with code ${p.code}`);
-    const max = deps.maxListeners ?? Infinity;
-    const isPresent = participant !== null && room.listeners.get(participant.id)?.hasLeft === false;
-    if (!isPresent && room.presentListeners >= max) throw new AppError("SESSION_FULL", `this session is full (${max} listeners, MAX_LISTENERS_PER_SESSION)`);
-    if (!participant && room.listeners.size >= max * PARTICIPANTS_PER_LISTENER_SLOT)
-      throw new AppError("SESSION_FULL", `this session has admitted ${room.listeners.size} participants, its limit (${PARTICIPANTS_PER_LISTENER_SLOT} × MAX_LISTENERS_PER_SESSION)`);
-    if (!participant) {
-      token = generateToken();
-      // Joining is the listener accepting the consent screen, so consent is recorded now.
-      participant = await db.joinParticipant({ sessionId: session.id, name: p.name, tokenHash: hashToken(token), consentAt: new Date() });
-    }
-    const status = session.status === "scheduled" ? await hub.setStatus(session.id, "live") : session.status;
-    room.upsert({ id: participant.id, name: participant.name, joinedAt: participant.joinedAt.getTime(), socketId: socket.id, hasLeft: false, state: "active" });
-    socket.data.listener = { sessionId: session.id, participantId: participant.id };
-    await socket.join(listenersRoom(session.id));
-    return { participantId: participant.id, participantToken: token, name: participant.name, sessionId: session.id, title: session.title, status, rateHz: deps.rateHz };
-  }, log);
+      if (session.status === "ended") throw new AppError("SESSION_ENDED", "this session has ended");
+      if (socket.data.listener) await leave(socket, deps);
 
-  registerEvent(socket, "listener:crop", async (p) => {
-    const { participantId } = await findListener(socket, deps);
-    const key = `${participantId}:${p.seq}:${p.capturedAt}`;
-    const acks = (socket.data.recentAcks ??= new Map());
-    const known = acks.get(key);
-    if (known) return known;
-    const ack = await deps.hub.once(key, () => handleCrop(socket, p, deps));
-    acks.set(key, ack);
-    if (acks.size > RECENT_ACKS) acks.delete(acks.keys().next().value!);
-    return ack;
-  }, log);
+      let participant = null;
+      let token = p.participantToken ?? "";
+      if (p.participantId && token) {
+        const known = await db.getParticipant(p.participantId);
+        if (known && known.sessionId === session.id) {
+          if (!isTokenValid(token, known.tokenHash)) throw new AppError("FORBIDDEN", "the participant token does not match; join without participantId");
+          participant = await db.resumeParticipant(known.id);
+        }
+      }
+      const room = await hub.room(session.id);
+      if (!room) throw new AppError("NOT_FOUND", `no session with code ${p.code}`);
+      const max = deps.maxListeners ?? Infinity;
+      const isPresent = participant !== null && room.listeners.get(participant.id)?.hasLeft === false;
+      if (!isPresent && room.presentListeners >= max) throw new AppError("SESSION_FULL", `this session is full (${max} listeners, MAX_LISTENERS_PER_SESSION)`);
+      if (!participant && room.listeners.size >= max * PARTICIPANTS_PER_LISTENER_SLOT)
+        throw new AppError(
+          "SESSION_FULL",
+          `this session has admitted ${room.listeners.size} participants, its limit (${PARTICIPANTS_PER_LISTENER_SLOT} × MAX_LISTENERS_PER_SESSION)`,
+        );
+      if (!participant) {
+        token = generateToken();
+        // Joining is the listener accepting the consent screen, so consent is recorded now.
+        participant = await db.joinParticipant({ sessionId: session.id, name: p.name, tokenHash: hashToken(token), consentAt: new Date() });
+      }
+      const status = session.status === "scheduled" ? await hub.setStatus(session.id, "live") : session.status;
+      room.upsert({
+        id: participant.id,
+        name: participant.name,
+        joinedAt: participant.joinedAt.getTime(),
+        socketId: socket.id,
+        hasLeft: false,
+        state: "active",
+      });
+      socket.data.listener = { sessionId: session.id, participantId: participant.id };
+      await socket.join(listenersRoom(session.id));
+      return {
+        participantId: participant.id,
+        participantToken: token,
+        name: participant.name,
+        sessionId: session.id,
+        title: session.title,
+        status,
+        rateHz: deps.rateHz,
+      };
+    },
+    log,
+  );
 
-  registerEvent(socket, "listener:state", async (p) => {
-    const { room, participantId } = await findListener(socket, deps);
-    const entry = room.listeners.get(participantId);
-    if (entry) entry.state = p.state;
-    return null;
-  }, log);
+  registerEvent(
+    socket,
+    "listener:crop",
+    async (p) => {
+      const { participantId } = await findListener(socket, deps);
+      const key = `${participantId}:${p.seq}:${p.capturedAt}`;
+      const acks = (socket.data.recentAcks ??= new Map());
+      const known = acks.get(key);
+      if (known) return known;
+      const ack = await deps.hub.once(key, () => handleCrop(socket, p, deps));
+      acks.set(key, ack);
+      if (acks.size > RECENT_ACKS) acks.delete(acks.keys().next().value!);
+      return ack;
+    },
+    log,
+  );
 
-  registerEvent(socket, "listener:leave", async () => {
-    await leave(socket, deps);
-    return null;
-  }, log);
+  registerEvent(
+    socket,
+    "listener:state",
+    async (p) => {
+      const { room, participantId } = await findListener(socket, deps);
+      const entry = room.listeners.get(participantId);
+      if (entry) entry.state = p.state;
+      return null;
+    },
+    log,
+  );
+
+  registerEvent(
+    socket,
+    "listener:leave",
+    async () => {
+      await leave(socket, deps);
+      return null;
+    },
+    log,
+  );
 
   socket.on("disconnect", () => {
     leave(socket, deps).catch((err: unknown) => log.error({ err }, "could not record a listener leaving"));
@@ -176,7 +214,15 @@ async function handleCrop(socket: AppSocket, p: Payload<"listener:crop">, deps: 
   // The listener may have left or the session ended while its crop was being classified; keep it anyway:
   // it was accepted. The ack waits for the commit: an ack means the reading is stored.
   try {
-    await deps.hub.record(room, participantId, { ...reading, smoothed, seq: p.seq, capturedAt: p.capturedAt, sentAt: p.sentAt, serverAt: Date.now(), receivedAt });
+    await deps.hub.record(room, participantId, {
+      ...reading,
+      smoothed,
+      seq: p.seq,
+      capturedAt: p.capturedAt,
+      sentAt: p.sentAt,
+      serverAt: Date.now(),
+      receivedAt,
+    });
   } catch (err) {
     if (err instanceof QuarantinedRowError) throw new AppError("VALIDATION_FAILED", err.message);
     throw err;

@@ -1,5 +1,14 @@
 import type { TemporalState } from "@emotion/vision/temporal";
-import { EMOTIONS, type Emotion, type ListenerTile, type Presence, type Probabilities, type ReadingQuality, type RoomMood, type SessionStatus } from "@emotion/protocol";
+import {
+  EMOTIONS,
+  type Emotion,
+  type ListenerTile,
+  type Presence,
+  type Probabilities,
+  type ReadingQuality,
+  type RoomMood,
+  type SessionStatus,
+} from "@emotion/protocol";
 
 export interface LatestReading {
   /** Server time it was classified, epoch ms. */
@@ -116,7 +125,7 @@ export class RoomState {
     }
     if (Number.isFinite(maxLeftTiles)) {
       let leftTiles = tiles.filter((t) => t.presence === "left").length;
-      for (let i = 0; i < tiles.length && leftTiles > maxLeftTiles; )
+      for (let i = 0; i < tiles.length && leftTiles > maxLeftTiles;)
         if (tiles[i]!.presence === "left") {
           tiles.splice(i, 1);
           leftTiles--;

@@ -77,7 +77,8 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
 
     const listeners = await Promise.all([0, 1, 2].map(() => client()));
     const joined: ListenerJoined[] = [];
-    for (const [i, l] of listeners.entries()) joined.push(await ok<ListenerJoined>(l, "listener:join", { v: 1, code: s.code, name: i === 0 ? "Ada" : undefined }));
+    for (const [i, l] of listeners.entries())
+      joined.push(await ok<ListenerJoined>(l, "listener:join", { v: 1, code: s.code, name: i === 0 ? "Ada" : undefined }));
     expect(joined.map((j) => j.name)).toEqual(["Ada", "Listener 2", "Listener 3"]);
     expect(joined[0]).toMatchObject({ sessionId: s.id, status: "live", rateHz: 20 });
 
@@ -108,10 +109,17 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
     expect(statuses).toContain("live");
 
     // a no-face beat and a browser-refused face are stored too
-    expect(await ok<ReadingAck>(listeners[0]!, "listener:crop", { v: 1, kind: "no_face", seq: 10, capturedAt: Date.now() })).toMatchObject({ quality: "no_face", dominant: null });
-    expect(await ok<ReadingAck>(listeners[1]!, "listener:crop", { v: 1, kind: "no_face", seq: 10, capturedAt: Date.now(), reason: "too_blurred" })).toMatchObject({ quality: "too_blurred" });
+    expect(await ok<ReadingAck>(listeners[0]!, "listener:crop", { v: 1, kind: "no_face", seq: 10, capturedAt: Date.now() })).toMatchObject({
+      quality: "no_face",
+      dominant: null,
+    });
+    expect(
+      await ok<ReadingAck>(listeners[1]!, "listener:crop", { v: 1, kind: "no_face", seq: 10, capturedAt: Date.now(), reason: "too_blurred" }),
+    ).toMatchObject({ quality: "too_blurred" });
     // the JPEG fallback is detected on the server
-    expect(await ok<ReadingAck>(listeners[2]!, "listener:crop", { v: 1, kind: "frame", seq: 10, capturedAt: Date.now(), jpeg: await goodFrame(vision) })).toMatchObject({ quality: "ok" });
+    expect(
+      await ok<ReadingAck>(listeners[2]!, "listener:crop", { v: 1, kind: "frame", seq: 10, capturedAt: Date.now(), jpeg: await goodFrame(vision) }),
+    ).toMatchObject({ quality: "ok" });
 
     await app.live.writer.flush();
     const detail = await app.inject({ url: `/api/sessions/${s.id}`, headers: { authorization: `Bearer ${s.speakerToken}` } });
@@ -145,10 +153,22 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
     // a stamp far outside Postgres's range is refused at the edge with a coded error naming the field...
     const poison = await call(b, "listener:crop", { v: 1, kind: "no_face", seq: 1, capturedAt: 1e16 });
     expect(poison).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED", message: expect.stringContaining("capturedAt") } });
-    expect(await call(b, "listener:crop", { v: 1, kind: "no_face", seq: 2 ** 40, capturedAt: Date.now() })).toMatchObject({ ok: false, error: { code: "VALIDATION_FAILED", message: expect.stringContaining("seq") } });
+    expect(await call(b, "listener:crop", { v: 1, kind: "no_face", seq: 2 ** 40, capturedAt: Date.now() })).toMatchObject({
+      ok: false,
+      error: { code: "VALIDATION_FAILED", message: expect.stringContaining("seq") },
+    });
     // ...and a poisoned row that got past it (written straight to the writer) is quarantined alone
     const quarantinedBefore = app.live.writer.stats.quarantined;
-    const bad = app.live.writer.write({ sessionId: s.id, participantId: jb.participantId, capturedAt: 1e16, serverAt: Date.now(), tMs: 99, quality: "no_face", dominant: null, probabilities: null });
+    const bad = app.live.writer.write({
+      sessionId: s.id,
+      participantId: jb.participantId,
+      capturedAt: 1e16,
+      serverAt: Date.now(),
+      tMs: 99,
+      quality: "no_face",
+      dominant: null,
+      probabilities: null,
+    });
     const goods = [0, 1, 2].map((seq) => ok(b, "listener:crop", { v: 1, kind: "no_face", seq, capturedAt: Date.now() + seq }));
     await expect(bad).rejects.toThrow(/out of range/);
     await Promise.all(goods);
@@ -172,7 +192,8 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
     const t0 = Date.now();
     const acks: ReadingAck[] = [];
     // a camera that flickers between two faces: the single readings flip every crop
-    for (let seq = 0; seq < 16; seq++) acks.push(await ok<ReadingAck>(l, "listener:crop", { v: 1, kind: "face", seq, capturedAt: t0 + seq * 250, crop: seq % 2 ? second : first }));
+    for (let seq = 0; seq < 16; seq++)
+      acks.push(await ok<ReadingAck>(l, "listener:crop", { v: 1, kind: "face", seq, capturedAt: t0 + seq * 250, crop: seq % 2 ? second : first }));
     const flips = (labels: Array<string | undefined>) => labels.slice(1).filter((x, i) => x !== labels[i]).length;
     expect(flips(acks.map((x) => x.dominant!))).toBe(15);
     expect(acks.every((x) => x.smoothed && Math.abs(Object.values(x.smoothed.probabilities).reduce((p, q) => p + q, 0) - 1) < 1e-3)).toBe(true);
@@ -217,7 +238,12 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
     await expect.poll(async () => (await db.getParticipant(me.participantId))?.leftAt).not.toBeNull();
 
     const again = await client();
-    const resumed = await ok<ListenerJoined>(again, "listener:join", { v: 1, code: s.code, participantId: me.participantId, participantToken: me.participantToken });
+    const resumed = await ok<ListenerJoined>(again, "listener:join", {
+      v: 1,
+      code: s.code,
+      participantId: me.participantId,
+      participantToken: me.participantToken,
+    });
     expect(resumed).toMatchObject({ participantId: me.participantId, participantToken: me.participantToken, name: "Grace" });
     expect((await db.getParticipant(me.participantId))?.leftAt).toBeNull();
     const stolen = await call(await client(), "listener:join", { v: 1, code: s.code, participantId: me.participantId, participantToken: "guess" });
@@ -230,7 +256,10 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Soc
     const ended = new Promise((resolve) => again.once("session:status", resolve));
     await ok(speaker, "speaker:end", { v: 1 });
     expect(await ended).toEqual({ status: "ended" });
-    expect(await call(again, "listener:crop", { v: 1, kind: "no_face", seq: 1, capturedAt: Date.now() })).toMatchObject({ ok: false, error: { code: "SESSION_ENDED" } });
+    expect(await call(again, "listener:crop", { v: 1, kind: "no_face", seq: 1, capturedAt: Date.now() })).toMatchObject({
+      ok: false,
+      error: { code: "SESSION_ENDED" },
+    });
     expect(await call(await client(), "listener:join", { v: 1, code: s.code })).toMatchObject({ ok: false, error: { code: "SESSION_ENDED" } });
   });
 });

@@ -40,7 +40,12 @@ export function attachLive(app: FastifyInstance): LiveHub {
   });
   // Two batches in flight per worker: the next one already waits in the worker's queue when the current
   // one finishes, so a worker never idles through a round trip to this thread.
-  const batcher = createBatcher({ classify: (crops) => pool.classify(crops), maxBatch: config.BATCH_MAX, waitMs: config.BATCH_WAIT_MS, concurrency: Math.max(1, 2 * workers) });
+  const batcher = createBatcher({
+    classify: (crops) => pool.classify(crops),
+    maxBatch: config.BATCH_MAX,
+    waitMs: config.BATCH_WAIT_MS,
+    concurrency: Math.max(1, 2 * workers),
+  });
   const writer = createReadingWriter({
     insert: (rows) => db.insertReadings(rows),
     // Group commit: a listener is acked only once its reading is committed, so the interval is the price
@@ -51,9 +56,21 @@ export function attachLive(app: FastifyInstance): LiveHub {
     maxRows: 4000,
     onError: (err, pending) => log.error({ err, pending }, "storing readings failed (database unreachable); keeping them and retrying"),
     onQuarantine: (row, err) =>
-      log.error({ err, sessionId: row.sessionId, participantId: row.participantId, seq: row.seq, capturedAt: row.capturedAt, tMs: row.tMs }, "reading refused by the database; quarantined, the rest of its batch is stored"),
+      log.error(
+        { err, sessionId: row.sessionId, participantId: row.participantId, seq: row.seq, capturedAt: row.capturedAt, tMs: row.tMs },
+        "reading refused by the database; quarantined, the rest of its batch is stored",
+      ),
   });
-  const hub = new LiveHub({ io, db, batcher, writer, log, rateHz: config.READING_RATE_HZ, maxPendingRows: config.MAX_PENDING_READINGS, temporal: app.temporal });
+  const hub = new LiveHub({
+    io,
+    db,
+    batcher,
+    writer,
+    log,
+    rateHz: config.READING_RATE_HZ,
+    maxPendingRows: config.MAX_PENDING_READINGS,
+    temporal: app.temporal,
+  });
   const deps = {
     db,
     hub,
@@ -72,7 +89,8 @@ export function attachLive(app: FastifyInstance): LiveHub {
   io.use((socket, next) => {
     const address = socket.handshake.address;
     const count = socketsPerAddress.get(address) ?? 0;
-    if (count >= config.MAX_SOCKETS_PER_IP) return next(new Error(`RATE_LIMITED: too many connections from this address (MAX_SOCKETS_PER_IP=${config.MAX_SOCKETS_PER_IP})`));
+    if (count >= config.MAX_SOCKETS_PER_IP)
+      return next(new Error(`RATE_LIMITED: too many connections from this address (MAX_SOCKETS_PER_IP=${config.MAX_SOCKETS_PER_IP})`));
     socketsPerAddress.set(address, count + 1);
     socket.once("disconnect", () => {
       const left = (socketsPerAddress.get(address) ?? 1) - 1;

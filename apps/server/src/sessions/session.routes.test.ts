@@ -77,14 +77,27 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("sessions API on %s", (
     const p = await db.joinParticipant({ sessionId: s.id, name: "Ada", tokenHash: "x" });
     const probs = toProbabilities([0, 0, 0, 1, 0, 0, 0]);
     await db.insertReadings(
-      Array.from({ length: 6 }, (_, i) => ({ sessionId: s.id, participantId: p.id, capturedAt: Date.now(), serverAt: Date.now(), tMs: i * 500, quality: "ok" as const, dominant: "happy" as const, probabilities: probs })),
+      Array.from({ length: 6 }, (_, i) => ({
+        sessionId: s.id,
+        participantId: p.id,
+        capturedAt: Date.now(),
+        serverAt: Date.now(),
+        tMs: i * 500,
+        quality: "ok" as const,
+        dominant: "happy" as const,
+        probabilities: probs,
+      })),
     );
     const detail = SessionDetail.parse((await app.inject({ url: `/api/sessions/${s.id}`, headers: auth })).json());
     expect(detail.listeners).toEqual([expect.objectContaining({ id: p.id, name: "Ada", readings: 6 })]);
     expect(detail.markers.map((m) => m.label)).toEqual(["slide 3"]);
 
     const timeline = Timeline.parse((await app.inject({ url: `/api/sessions/${s.id}/timeline?from=0&to=3000&bucketMs=1000`, headers: auth })).json());
-    expect(timeline.buckets.map((b) => [b.tMs, b.faces, b.average?.happy])).toEqual([[0, 2, 1], [1000, 2, 1], [2000, 2, 1]]);
+    expect(timeline.buckets.map((b) => [b.tMs, b.faces, b.average?.happy])).toEqual([
+      [0, 2, 1],
+      [1000, 2, 1],
+      [2000, 2, 1],
+    ]);
     expect((await app.inject({ url: `/api/sessions/${s.id}/timeline?bucketMs=5`, headers: auth })).json().error.message).toMatch(/bucketMs/);
     const readings = await app.inject({ url: `/api/sessions/${s.id}/listeners/${p.id}/readings?from=1000`, headers: auth });
     expect(readings.json().readings).toHaveLength(4);

@@ -34,8 +34,7 @@ export async function authorizeSpeaker(db: Db, sessionId: string, token: string 
 export const toMarker = (m: { id: string; label: string; tMs: number }): Marker => ({ id: m.id, label: m.label, tMs: m.tMs });
 
 /** ms since the session went live (0 before it did). */
-export const sessionTime = (session: Pick<SessionRow, "startedAt">, at = Date.now()) =>
-  session.startedAt ? Math.max(0, at - session.startedAt.getTime()) : 0;
+export const sessionTime = (session: Pick<SessionRow, "startedAt">, at = Date.now()) => (session.startedAt ? Math.max(0, at - session.startedAt.getTime()) : 0);
 
 export function toSessionDetail(rows: SessionDetailRows, publicUrl: string): SessionDetail {
   const { session } = rows;

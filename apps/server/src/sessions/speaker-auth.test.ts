@@ -85,7 +85,12 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("speaker token on every
 
   it("answers 404 for an unknown session or upload, even with a token", async () => {
     const bearer = `Bearer ${s.speakerToken}`;
-    for (const [method, url] of [["GET", "/api/sessions/00000000-0000-0000-0000-000000000000"], ["GET", "/api/sessions/not-an-id/report"], ["GET", "/api/sessions/not-an-id/uploads"], ["DELETE", "/api/uploads/00000000-0000-0000-0000-000000000000"]] as const) {
+    for (const [method, url] of [
+      ["GET", "/api/sessions/00000000-0000-0000-0000-000000000000"],
+      ["GET", "/api/sessions/not-an-id/report"],
+      ["GET", "/api/sessions/not-an-id/uploads"],
+      ["DELETE", "/api/uploads/00000000-0000-0000-0000-000000000000"],
+    ] as const) {
       const res = await call(method, url, undefined, bearer);
       expect(res.statusCode, `${method} ${url}`).toBe(404);
       expect(codeOf(res)).toBe("NOT_FOUND");

@@ -19,7 +19,9 @@ export function testVision(): Promise<Vision> {
 
 /** A flat grey-green PNG with no face in it. */
 export function facelessPng(width = 320, height = 240): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: 90, g: 140, b: 100 } } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background: { r: 90, g: 140, b: 100 } } })
+    .png()
+    .toBuffer();
 }
 
 /** Face crops (CROP_SIDE² grey) from the sample photos that pass the quality gate. */

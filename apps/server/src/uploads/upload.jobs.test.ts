@@ -26,7 +26,14 @@ describe("upload analysis", () => {
     jumping = readFileSync(await makeJumpingFacesVideo(dir, { seconds: 20 }));
     longer = readFileSync(await makeJumpingFacesVideo(dir, { seconds: 60 }));
     db = await createDb();
-    app = await buildApp({ db, vision: await testVision(), logger: false, DATA_DIR: join(dir, "data"), MAX_QUEUED_UPLOADS: 1, UPLOAD_DISK_QUOTA_BYTES: 50_000_000 });
+    app = await buildApp({
+      db,
+      vision: await testVision(),
+      logger: false,
+      DATA_DIR: join(dir, "data"),
+      MAX_QUEUED_UPLOADS: 1,
+      UPLOAD_DISK_QUOTA_BYTES: 50_000_000,
+    });
     api = uploadClient(app);
   }, 60_000);
   afterAll(async () => {

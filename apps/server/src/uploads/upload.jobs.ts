@@ -147,7 +147,9 @@ export class UploadJobs {
           }
           if (now - lastWrite >= PROGRESS_WRITE_MS) {
             lastWrite = now;
-            progressWrite = db.updateUpload(job.uploadId, { progress: p, faces }).catch((err) => log.warn({ err, uploadId: job.uploadId }, "upload progress not stored"));
+            progressWrite = db
+              .updateUpload(job.uploadId, { progress: p, faces })
+              .catch((err) => log.warn({ err, uploadId: job.uploadId }, "upload progress not stored"));
           }
         },
       });
@@ -157,7 +159,10 @@ export class UploadJobs {
       await rm(job.path, { force: true }); // before "done": a finished upload never has its recording on disk
       await db.updateUpload(job.uploadId, { status: "done", progress: 1, faces: result.faces.length, durationS: result.durationS, error: null });
       this.send(job, { status: "done", progress: 1, faces: result.faces.length, error: null });
-      log.info({ uploadId: job.uploadId, reqId: job.reqId, faces: result.faces.length, tracks: result.tracks, frames: result.frames, rows: writer.rows }, "upload analysed");
+      log.info(
+        { uploadId: job.uploadId, reqId: job.reqId, faces: result.faces.length, tracks: result.tracks, frames: result.frames, rows: writer.rows },
+        "upload analysed",
+      );
     } catch (err) {
       if (job.stop === "cancel") return this.finish(job, "cancelled", null);
       if (job.stop === "shutdown") return this.finish(job, "failed", UPLOAD_INTERRUPTED);

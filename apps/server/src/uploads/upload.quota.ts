@@ -21,14 +21,24 @@ export class UploadDiskQuota {
   /** Bytes of the recordings in the folder now. */
   async usedOnDisk(): Promise<number> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
-    const sizes = await Promise.all(names.map((n) => stat(join(this.dir, n)).then((s) => (s.isFile() ? s.size : 0), () => 0)));
+    const sizes = await Promise.all(
+      names.map((n) =>
+        stat(join(this.dir, n)).then(
+          (s) => (s.isFile() ? s.size : 0),
+          () => 0,
+        ),
+      ),
+    );
     return sizes.reduce((a, b) => a + b, 0);
   }
 
   /** Reserves room for `bytes` or throws 507 naming the quota; call the returned function once the transfer is over. */
   async reserve(bytes: number): Promise<() => void> {
     if (bytes > this.quotaBytes)
-      throw new AppError("PAYLOAD_TOO_LARGE", `the server's space for recordings is ${this.quotaBytes} bytes (UPLOAD_DISK_QUOTA_BYTES): this upload of ${bytes} bytes cannot fit`);
+      throw new AppError(
+        "PAYLOAD_TOO_LARGE",
+        `the server's space for recordings is ${this.quotaBytes} bytes (UPLOAD_DISK_QUOTA_BYTES): this upload of ${bytes} bytes cannot fit`,
+      );
     // reserve first: a concurrent call, checking while this one awaits the folder, sees it
     this.reserved += bytes;
     const used = (await this.usedOnDisk()) + this.reserved - bytes;

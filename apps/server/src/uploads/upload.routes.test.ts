@@ -38,12 +38,25 @@ describe("uploaded recordings", () => {
     expect(status.durationS).toBeCloseTo(8, 0);
     const report = SessionReport.parse((await app.inject({ url: `/api/sessions/${s.id}/report`, headers: bearer(s) })).json());
     // A is on screen in all 16 samples; B in 9 (1.0-3.0 s and 5.0-6.5 s): no "no face" rows while B is away
-    expect(report.listeners.map((l) => [l.name, l.kind, l.readings])).toEqual([["Face 1", "upload", 16], ["Face 2", "upload", 9]]);
+    expect(report.listeners.map((l) => [l.name, l.kind, l.readings])).toEqual([
+      ["Face 1", "upload", 16],
+      ["Face 2", "upload", 9],
+    ]);
     const csv = (await app.inject({ url: `/api/sessions/${s.id}/export.csv`, headers: bearer(s) })).body.trimEnd().split("\n");
     expect(csv).toHaveLength(1 + 25);
     expect(csv.filter((l) => l.includes(",no_face"))).toEqual([]);
     // B keeps its identity across its 1.5 s absence (under the 4 s gap)
-    expect(csv.filter((l) => l.startsWith("Face 2,")).map((l) => l.split(",")[1])).toEqual(["1000", "1500", "2000", "2500", "3000", "5000", "5500", "6000", "6500"]);
+    expect(csv.filter((l) => l.startsWith("Face 2,")).map((l) => l.split(",")[1])).toEqual([
+      "1000",
+      "1500",
+      "2000",
+      "2500",
+      "3000",
+      "5000",
+      "5500",
+      "6000",
+      "6500",
+    ]);
   }, 60_000);
 
   it("refuses what is not a recording, a missing field, a too-large file and a missing token", async () => {
@@ -65,7 +78,9 @@ describe("uploaded recordings", () => {
     expect(res.statusCode).toBe(202);
     const status = await api.settle(s, res.json().uploadId);
     expect(status.status).toBe("failed");
-    expect(["the file has no video stream that can be read", "the recording could not be decoded", "no frame of the recording could be decoded"]).toContain(status.error);
+    expect(["the file has no video stream that can be read", "the recording could not be decoded", "no frame of the recording could be decoded"]).toContain(
+      status.error,
+    );
     expect(status.error).not.toMatch(/\/|\\|ffmpeg|\.upload|moov|invalid/i);
     expect(await db.listParticipants(s.id)).toEqual([]);
     expect(await db.countReadings(s.id)).toBe(0);

@@ -24,7 +24,14 @@ export function sniffVideo(head: Uint8Array): "mp4" | "webm" | null {
 }
 
 const toView = (u: UploadRow): UploadView => ({
-  uploadId: u.id, sessionId: u.sessionId, status: u.status, progress: u.progress, faces: u.faces, error: u.error, durationS: u.durationS, fileName: u.fileName,
+  uploadId: u.id,
+  sessionId: u.sessionId,
+  status: u.status,
+  progress: u.progress,
+  faces: u.faces,
+  error: u.error,
+  durationS: u.durationS,
+  fileName: u.fileName,
 });
 const toPublicView = (u: UploadRow): UploadPublicView => ({ uploadId: u.id, status: u.status, progress: u.progress });
 
@@ -86,7 +93,10 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
   const checkQueue = (reply: FastifyReply) => {
     if (jobs.queued < maxQueued) return;
     reply.header("retry-after", String(RETRY_AFTER_S));
-    throw new AppError("RATE_LIMITED", `the server already has ${jobs.queued} recordings waiting to be analysed, its limit (MAX_QUEUED_UPLOADS=${maxQueued}); try again once one is done`);
+    throw new AppError(
+      "RATE_LIMITED",
+      `the server already has ${jobs.queued} recordings waiting to be analysed, its limit (MAX_QUEUED_UPLOADS=${maxQueued}); try again once one is done`,
+    );
   };
   const reserveDisk = async (reply: FastifyReply, bytes: number) => {
     try {
@@ -97,54 +107,78 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
     }
   };
 
-  app.post("/api/sessions/:id/uploads", {
-    bodyLimit: maxBytes + 64 * 1024,
-    schema: {
-      tags: ["uploads"],
-      summary: "Upload a recording (mp4, webm or mov) to analyse into this session",
-      description: `multipart/form-data with the file in the field "video", at most ${maxBytes} bytes. Answers 202 at once; follow GET /api/uploads/{uploadId} or the socket event upload:progress. 429 when ${maxQueued} recordings already wait (MAX_QUEUED_UPLOADS); 507 when DATA_DIR/uploads has no room (UPLOAD_DISK_QUOTA_BYTES).`,
-      consumes: ["multipart/form-data"],
-      params: z.object({ id: z.string() }),
-      security: auth,
-      response: { 202: z.object({ uploadId: z.string() }), 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 413: ErrorBody, 415: ErrorBody, 429: ErrorBody, 507: ErrorBody },
+  app.post(
+    "/api/sessions/:id/uploads",
+    {
+      bodyLimit: maxBytes + 64 * 1024,
+      schema: {
+        tags: ["uploads"],
+        summary: "Upload a recording (mp4, webm or mov) to analyse into this session",
+        description: `multipart/form-data with the file in the field "video", at most ${maxBytes} bytes. Answers 202 at once; follow GET /api/uploads/{uploadId} or the socket event upload:progress. 429 when ${maxQueued} recordings already wait (MAX_QUEUED_UPLOADS); 507 when DATA_DIR/uploads has no room (UPLOAD_DISK_QUOTA_BYTES).`,
+        consumes: ["multipart/form-data"],
+        params: z.object({ id: z.string() }),
+        security: auth,
+        response: {
+          202: z.object({ uploadId: z.string() }),
+          400: ErrorBody,
+          401: ErrorBody,
+          403: ErrorBody,
+          404: ErrorBody,
+          413: ErrorBody,
+          415: ErrorBody,
+          429: ErrorBody,
+          507: ErrorBody,
+        },
+      },
     },
-  }, async (request, reply) => {
-    const session = speakerSessionOf(request);
-    checkQueue(reply);
-    if (!request.isMultipart()) throw new AppError("BAD_REQUEST", 'send the recording as multipart/form-data in the field "video"');
-    const declared = Number(request.headers["content-length"]);
-    const worker = await folder.prepare();
-    const release = await reserveDisk(reply, Number.isFinite(declared) && declared > 0 ? Math.min(declared, maxBytes + 64 * 1024) : maxBytes);
-    const part = join(folder.dir, `${randomUUID()}.part`);
-    try {
-      const file = await request.file();
-      if (!file) throw new AppError("BAD_REQUEST", 'the multipart field "video" is missing');
-      if (file.fieldname !== "video") throw new AppError("BAD_REQUEST", `expected the file in the multipart field "video", got "${file.fieldname}"`);
-      await pipeline(file.file, createWriteStream(part));
-      if (file.file.truncated) throw new AppError("PAYLOAD_TOO_LARGE", `the recording is larger than the limit of ${maxBytes} bytes`);
-      const handle = await open(part, "r");
-      const head = new Uint8Array(16);
-      const { bytesRead } = await handle.read(head, 0, 16, 0);
-      const size = (await handle.stat()).size;
-      await handle.close();
-      if (size === 0) throw new AppError("BAD_REQUEST", "the uploaded file is empty");
-      if (!sniffVideo(head.subarray(0, bytesRead)))
-        throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${file.filename || "the file"} is not an mp4, webm or mov video`);
+    async (request, reply) => {
+      const session = speakerSessionOf(request);
       checkQueue(reply);
-      const upload = await app.db.createUpload({ sessionId: session.id, fileName: file.filename || "recording", bytes: size, worker });
-      const path = join(folder.dir, `${upload.id}.upload`);
-      await rename(part, path);
-      jobs.enqueue({ uploadId: upload.id, sessionId: session.id, path, reqId: request.id });
-      return reply.status(202).send({ uploadId: upload.id });
-    } finally {
-      release();
-      await rm(part, { force: true });
-    }
-  });
+      if (!request.isMultipart()) throw new AppError("BAD_REQUEST", 'send the recording as multipart/form-data in the field "video"');
+      const declared = Number(request.headers["content-length"]);
+      const worker = await folder.prepare();
+      const release = await reserveDisk(reply, Number.isFinite(declared) && declared > 0 ? Math.min(declared, maxBytes + 64 * 1024) : maxBytes);
+      const part = join(folder.dir, `${randomUUID()}.part`);
+      try {
+        const file = await request.file();
+        if (!file) throw new AppError("BAD_REQUEST", 'the multipart field "video" is missing');
+        if (file.fieldname !== "video") throw new AppError("BAD_REQUEST", `expected the file in the multipart field "video", got "${file.fieldname}"`);
+        await pipeline(file.file, createWriteStream(part));
+        if (file.file.truncated) throw new AppError("PAYLOAD_TOO_LARGE", `the recording is larger than the limit of ${maxBytes} bytes`);
+        const handle = await open(part, "r");
+        const head = new Uint8Array(16);
+        const { bytesRead } = await handle.read(head, 0, 16, 0);
+        const size = (await handle.stat()).size;
+        await handle.close();
+        if (size === 0) throw new AppError("BAD_REQUEST", "the uploaded file is empty");
+        if (!sniffVideo(head.subarray(0, bytesRead)))
+          throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${file.filename || "the file"} is not an mp4, webm or mov video`);
+        checkQueue(reply);
+        const upload = await app.db.createUpload({ sessionId: session.id, fileName: file.filename || "recording", bytes: size, worker });
+        const path = join(folder.dir, `${upload.id}.upload`);
+        await rename(part, path);
+        jobs.enqueue({ uploadId: upload.id, sessionId: session.id, path, reqId: request.id });
+        return reply.status(202).send({ uploadId: upload.id });
+      } finally {
+        release();
+        await rm(part, { force: true });
+      }
+    },
+  );
 
-  app.get("/api/sessions/:id/uploads", {
-    schema: { tags: ["uploads"], summary: "A session's uploads", params: z.object({ id: z.string() }), security: auth, response: { 200: z.object({ uploads: z.array(UploadView) }), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody } },
-  }, async (request) => ({ uploads: (await app.db.listUploads(speakerSessionOf(request).id)).map(toView) }));
+  app.get(
+    "/api/sessions/:id/uploads",
+    {
+      schema: {
+        tags: ["uploads"],
+        summary: "A session's uploads",
+        params: z.object({ id: z.string() }),
+        security: auth,
+        response: { 200: z.object({ uploads: z.array(UploadView) }), 401: ErrorBody, 403: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (request) => ({ uploads: (await app.db.listUploads(speakerSessionOf(request).id)).map(toView) }),
+  );
 };
 
 /** /api/uploads/:uploadId: anyone with the id sees how far it is; its session's speaker sees and cancels it. */
@@ -157,45 +191,55 @@ const uploadRoutesById: FastifyPluginAsync<UploadContext> = async (base, { folde
     return upload;
   };
 
-  app.get("/api/uploads/:uploadId", {
-    schema: {
-      tags: ["uploads"],
-      summary: "Status and progress of an upload's analysis",
-      description: "Without a token: uploadId, status and progress only. With its session's speaker token (Authorization: Bearer): also the session, file name, faces found, duration and error. A wrong token is 403.",
-      params: UploadParams,
-      security: [{}, ...auth],
-      response: { 200: z.union([UploadView, UploadPublicView]), 403: ErrorBody, 404: ErrorBody },
+  app.get(
+    "/api/uploads/:uploadId",
+    {
+      schema: {
+        tags: ["uploads"],
+        summary: "Status and progress of an upload's analysis",
+        description:
+          "Without a token: uploadId, status and progress only. With its session's speaker token (Authorization: Bearer): also the session, file name, faces found, duration and error. A wrong token is 403.",
+        params: UploadParams,
+        security: [{}, ...auth],
+        response: { 200: z.union([UploadView, UploadPublicView]), 403: ErrorBody, 404: ErrorBody },
+      },
     },
-  }, async (request) => {
-    const upload = await uploadOf(request);
-    const token = bearerOf(request.headers.authorization);
-    if (!token) return toPublicView(upload);
-    await authorizeSpeaker(app.db, upload.sessionId, token);
-    return toView(upload);
-  });
+    async (request) => {
+      const upload = await uploadOf(request);
+      const token = bearerOf(request.headers.authorization);
+      if (!token) return toPublicView(upload);
+      await authorizeSpeaker(app.db, upload.sessionId, token);
+      return toView(upload);
+    },
+  );
 
-  app.delete("/api/uploads/:uploadId", {
-    onRequest: requireSpeaker(async (request) => (await uploadOf(request)).sessionId),
-    schema: {
-      tags: ["uploads"],
-      summary: "Cancel an upload's analysis (nothing of it is kept)",
-      description: "409 CONFLICT when the upload is already done, failed or cancelled, or is analysed by another server instance.",
-      params: UploadParams,
-      security: auth,
-      response: { 200: UploadView, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+  app.delete(
+    "/api/uploads/:uploadId",
+    {
+      onRequest: requireSpeaker(async (request) => (await uploadOf(request)).sessionId),
+      schema: {
+        tags: ["uploads"],
+        summary: "Cancel an upload's analysis (nothing of it is kept)",
+        description: "409 CONFLICT when the upload is already done, failed or cancelled, or is analysed by another server instance.",
+        params: UploadParams,
+        security: auth,
+        response: { 200: UploadView, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
+      },
     },
-  }, async (request) => {
-    const upload = await uploadOf(request);
-    if (isUploadFinished(upload.status)) throw new AppError("CONFLICT", `the upload is already ${upload.status}`);
-    const outcome = jobs.cancel(upload.id);
-    if (outcome === "finished") throw new AppError("CONFLICT", "the upload is already done");
-    if (outcome === "absent") {
-      if (upload.worker && upload.worker !== folder.workerId) throw new AppError("CONFLICT", "this upload is being analysed by another server instance; cancel it there");
-      // unfinished, ours, yet not in this process: cannot happen after the start-up sweep, but never leave it stuck
-      await app.db.deleteUploadResults(upload.id);
-      await app.db.updateUpload(upload.id, { status: "cancelled", error: null });
-    }
-    // the job records "cancelled" as it stops; answer with what is known now
-    return toView({ ...upload, status: "cancelled" });
-  });
+    async (request) => {
+      const upload = await uploadOf(request);
+      if (isUploadFinished(upload.status)) throw new AppError("CONFLICT", `the upload is already ${upload.status}`);
+      const outcome = jobs.cancel(upload.id);
+      if (outcome === "finished") throw new AppError("CONFLICT", "the upload is already done");
+      if (outcome === "absent") {
+        if (upload.worker && upload.worker !== folder.workerId)
+          throw new AppError("CONFLICT", "this upload is being analysed by another server instance; cancel it there");
+        // unfinished, ours, yet not in this process: cannot happen after the start-up sweep, but never leave it stuck
+        await app.db.deleteUploadResults(upload.id);
+        await app.db.updateUpload(upload.id, { status: "cancelled", error: null });
+      }
+      // the job records "cancelled" as it stops; answer with what is known now
+      return toView({ ...upload, status: "cancelled" });
+    },
+  );
 };

@@ -11,11 +11,26 @@ import { LOCK_FILE, WORKER_ID_FILE } from "./upload.sweep";
 
 /** What a crash mid-analysis leaves: a "processing" row, its recording on disk, and the readings stored so far. */
 async function crashedUpload(db: Db, dir: string, worker: string | null) {
-  const session = (await db.createSession({ code: `C${Math.random().toString(36).slice(2, 8).toUpperCase()}`, title: "Crashed", speakerTokenHash: hashToken("speaker-token") }))!;
+  const session = (await db.createSession({
+    code: `C${Math.random().toString(36).slice(2, 8).toUpperCase()}`,
+    title: "Crashed",
+    speakerTokenHash: hashToken("speaker-token"),
+  }))!;
   const upload = await db.createUpload({ sessionId: session.id, fileName: "talk.mp4", bytes: 5, worker });
   await db.updateUpload(upload.id, { status: "processing", progress: 0.4 });
   const participantId = await db.addUploadParticipant({ uploadId: upload.id, sessionId: session.id, name: "Face 1" });
-  await db.insertReadings([0, 500, 1000].map((tMs) => ({ sessionId: session.id, participantId, capturedAt: 1e12 + tMs, serverAt: 1e12, tMs, quality: "ok" as const, dominant: "happy" as const, probabilities: null })));
+  await db.insertReadings(
+    [0, 500, 1000].map((tMs) => ({
+      sessionId: session.id,
+      participantId,
+      capturedAt: 1e12 + tMs,
+      serverAt: 1e12,
+      tMs,
+      quality: "ok" as const,
+      dominant: "happy" as const,
+      probabilities: null,
+    })),
+  );
   const file = join(dir, `${upload.id}.upload`);
   writeFileSync(file, "a recording");
   return { session, upload, file };
@@ -31,7 +46,7 @@ describe("the start-up sweep of interrupted uploads", () => {
   });
   afterAll(() => db?.close());
 
-  it("deletes the recordings, removes what they stored and marks their uploads failed \"interrupted\"", async () => {
+  it('deletes the recordings, removes what they stored and marks their uploads failed "interrupted"', async () => {
     const dir = join(dataDir, "uploads");
     writeFileSync(join(dir, WORKER_ID_FILE), "this-server");
     const mine = await crashedUpload(db, dir, "this-server");

@@ -40,10 +40,11 @@ export function DashboardControls({
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     const text = label.trim();
-    if (text) void run(async () => {
-      await onMarker(text);
-      setLabel("");
-    });
+    if (text)
+      void run(async () => {
+        await onMarker(text);
+        setLabel("");
+      });
   };
 
   const onEndClick = () => {
@@ -55,7 +56,14 @@ export function DashboardControls({
       <form className="marker-form" onSubmit={onSubmit}>
         <label className="field grow">
           <span>Marker</span>
-          <input value={label} onChange={(e) => setLabel(e.target.value)} maxLength={100} placeholder="e.g. Slide 3, Q&A" disabled={isEnded} data-testid="marker-label" />
+          <input
+            value={label}
+            onChange={(e) => setLabel(e.target.value)}
+            maxLength={100}
+            placeholder="e.g. Slide 3, Q&A"
+            disabled={isEnded}
+            data-testid="marker-label"
+          />
         </label>
         <button type="submit" className="button secondary" disabled={busy || !isConnected || isEnded || !label.trim()} data-testid="add-marker">
           Add marker

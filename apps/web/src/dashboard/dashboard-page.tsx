@@ -43,8 +43,12 @@ export default function DashboardPage({ sessionId }: { sessionId: string }) {
       <PageShell>
         <section className="card narrow" role="alert">
           <h1>Speaker link needed</h1>
-          <p>This dashboard opens with the private link you got when you created the session (it ends in <code>#token=…</code>).</p>
-          <p><Link to="/">Create a new session</Link></p>
+          <p>
+            This dashboard opens with the private link you got when you created the session (it ends in <code>#token=…</code>).
+          </p>
+          <p>
+            <Link to="/">Create a new session</Link>
+          </p>
         </section>
       </PageShell>
     );
@@ -78,11 +82,21 @@ export default function DashboardPage({ sessionId }: { sessionId: string }) {
         </div>
         <div className="dash-stats">
           <p className="stat">
-            <span className="stat-value" data-testid="listener-count">{state.mood?.listenerCount ?? 0}</span>
+            <span className="stat-value" data-testid="listener-count">
+              {state.mood?.listenerCount ?? 0}
+            </span>
             <span className="stat-label">listeners</span>
           </p>
           <p className={`status-pill ${status === "live" && state.link === "live" ? "ok" : status === "ended" ? "muted" : "warn"}`} role="status">
-            {state.link === "reconnecting" ? "Reconnecting…" : state.link === "connecting" ? "Connecting…" : status === "ended" ? "Ended" : status === "scheduled" ? "Not started" : "Live"}
+            {state.link === "reconnecting"
+              ? "Reconnecting…"
+              : state.link === "connecting"
+                ? "Connecting…"
+                : status === "ended"
+                  ? "Ended"
+                  : status === "scheduled"
+                    ? "Not started"
+                    : "Live"}
           </p>
         </div>
       </div>

@@ -13,7 +13,13 @@ interface TileProps {
 const ListenerTile = memo(function ListenerTile({ name, presence, dominant, confidence }: TileProps) {
   const emotion = presence === "face" ? dominant : null;
   return (
-    <li className={`tile presence-${presence}`} data-testid="listener-tile" data-emotion={emotion ?? ""} data-presence={presence} style={emotion ? { borderLeftColor: EMOTION_COLORS[emotion] } : undefined}>
+    <li
+      className={`tile presence-${presence}`}
+      data-testid="listener-tile"
+      data-emotion={emotion ?? ""}
+      data-presence={presence}
+      style={emotion ? { borderLeftColor: EMOTION_COLORS[emotion] } : undefined}
+    >
       <span className="tile-name" title={name}>
         {name}
       </span>
@@ -33,7 +39,13 @@ const ListenerTile = memo(function ListenerTile({ name, presence, dominant, conf
   );
 });
 
-const SUMMARY_LABELS: Record<Presence, string> = { face: "with a face in view", no_face: "without a face", paused: "paused", camera_off: "with camera off", left: "left" };
+const SUMMARY_LABELS: Record<Presence, string> = {
+  face: "with a face in view",
+  no_face: "without a face",
+  paused: "paused",
+  camera_off: "with camera off",
+  left: "left",
+};
 
 const PRESENCE_ORDER: Record<Presence, number> = { face: 0, no_face: 1, paused: 2, camera_off: 3, left: 4 };
 

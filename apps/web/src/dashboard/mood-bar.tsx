@@ -14,19 +14,27 @@ export const MoodBar = memo(function MoodBar({ shares, presentCount }: { shares:
       {leading && shares ? (
         <p className="mood-headline" data-testid="room-mood">
           <span className="swatch large" style={{ background: EMOTION_COLORS[leading] }} aria-hidden="true" />
-          Mostly <strong>{EMOTION_LABELS[leading].toLowerCase()}</strong>{" "}
-          <span className="muted">({formatPercent(shares[leading])} of faces)</span>
+          Mostly <strong>{EMOTION_LABELS[leading].toLowerCase()}</strong> <span className="muted">({formatPercent(shares[leading])} of faces)</span>
         </p>
       ) : (
         <p className="mood-headline muted" data-testid="room-mood">
           No faces in view yet.
         </p>
       )}
-      <div className="share-bar" role="img" aria-label={shares ? EMOTIONS.map((e) => `${EMOTION_LABELS[e]} ${formatPercent(shares[e])}`).join(", ") : "No data"}>
+      <div
+        className="share-bar"
+        role="img"
+        aria-label={shares ? EMOTIONS.map((e) => `${EMOTION_LABELS[e]} ${formatPercent(shares[e])}`).join(", ") : "No data"}
+      >
         {shares &&
           presentCount > 0 &&
           EMOTIONS.filter((e) => shares[e] > 0).map((e) => (
-            <span key={e} className="share-segment" style={{ width: `${shares[e] * 100}%`, background: EMOTION_COLORS[e] }} title={`${EMOTION_LABELS[e]} ${formatPercent(shares[e])}`} />
+            <span
+              key={e}
+              className="share-segment"
+              style={{ width: `${shares[e] * 100}%`, background: EMOTION_COLORS[e] }}
+              title={`${EMOTION_LABELS[e]} ${formatPercent(shares[e])}`}
+            />
           ))}
       </div>
       <ul className="legend">

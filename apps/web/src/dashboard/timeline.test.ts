@@ -57,7 +57,10 @@ describe("mergeBackfill", () => {
   it("drops leading buckets without faces and anything older than the window", () => {
     expect(mergeBackfill([], [bucket(0, false), bucket(1000)], 1000).map((p) => p.tMs)).toEqual([1000]);
     const late = appendPoint([], mood(TIMELINE_WINDOW_MS + 60_000));
-    expect(mergeBackfill(late, [bucket(10_000), bucket(TIMELINE_WINDOW_MS + 59_000)], 1000).map((p) => p.tMs)).toEqual([TIMELINE_WINDOW_MS + 59_000, TIMELINE_WINDOW_MS + 60_000]);
+    expect(mergeBackfill(late, [bucket(10_000), bucket(TIMELINE_WINDOW_MS + 59_000)], 1000).map((p) => p.tMs)).toEqual([
+      TIMELINE_WINDOW_MS + 59_000,
+      TIMELINE_WINDOW_MS + 60_000,
+    ]);
     expect(mergeBackfill([], [bucket(0, false)], 1000)).toEqual([]);
   });
 });

@@ -36,10 +36,15 @@ export function useRoom(sessionId: string, token: string | null, initialMarkers:
     socketRef.current = socket;
     // The stored timeline of the last minutes, so a reload (or a reconnect) does not start empty.
     const backfill = (nowMs: number) =>
-      requestJson(`/api/sessions/${encodeURIComponent(sessionId)}/timeline?from=${Math.max(0, Math.floor(nowMs - TIMELINE_WINDOW_MS))}&bucketMs=${BACKFILL_BUCKET_MS}`, Timeline, { token })
+      requestJson(
+        `/api/sessions/${encodeURIComponent(sessionId)}/timeline?from=${Math.max(0, Math.floor(nowMs - TIMELINE_WINDOW_MS))}&bucketMs=${BACKFILL_BUCKET_MS}`,
+        Timeline,
+        { token },
+      )
         .then(({ buckets, bucketMs }) => setState((s) => ({ ...s, timeline: mergeBackfill(s.timeline, buckets, bucketMs) })))
         .catch(() => undefined); // the live timeline still grows; a missing backfill is not worth an error
-    const onMood = (mood: RoomMood) => setState((s) => ({ ...s, mood, timeline: mood.average || s.timeline.length ? appendPoint(s.timeline, mood) : s.timeline }));
+    const onMood = (mood: RoomMood) =>
+      setState((s) => ({ ...s, mood, timeline: mood.average || s.timeline.length ? appendPoint(s.timeline, mood) : s.timeline }));
     socket.on("connect", () => {
       void socket
         .timeout(ACK_TIMEOUT_MS)

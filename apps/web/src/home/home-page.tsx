@@ -38,8 +38,8 @@ export function HomePage() {
       <section className="hero">
         <h1>See how your audience feels, live.</h1>
         <p className="lede">
-          Listeners join from their own browser. Their camera stays on their device: only small grey face crops are sent,
-          classified into seven emotions and discarded. You see the room’s mood, never faces.
+          Listeners join from their own browser. Their camera stays on their device: only small grey face crops are sent, classified into seven emotions and
+          discarded. You see the room’s mood, never faces.
         </p>
       </section>
 
@@ -93,7 +93,10 @@ export function HomePage() {
             {recent.map((s) => (
               <li key={s.id}>
                 <Link to={`/dashboard/${encodeURIComponent(s.id)}`}>{s.title || s.code}</Link>
-                <span className="muted"> · code {s.code} · {new Date(s.createdAt).toLocaleString()} · </span>
+                <span className="muted">
+                  {" "}
+                  · code {s.code} · {new Date(s.createdAt).toLocaleString()} ·{" "}
+                </span>
                 <Link to={`/report/${encodeURIComponent(s.id)}`}>report</Link>
               </li>
             ))}
@@ -115,7 +118,15 @@ function JoinByCode() {
     <section className="card narrow" aria-labelledby="join-heading">
       <h2 id="join-heading">Join as a listener</h2>
       <form onSubmit={onSubmit} className="share-row">
-        <input value={code} onChange={(e) => setCode(e.target.value)} placeholder="Code, e.g. AB3K9Q" aria-label="Session code" maxLength={16} autoCapitalize="characters" className="code" />
+        <input
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          placeholder="Code, e.g. AB3K9Q"
+          aria-label="Session code"
+          maxLength={16}
+          autoCapitalize="characters"
+          className="code"
+        />
         <button type="submit" className="button secondary" disabled={!code.trim()}>
           Join
         </button>
@@ -138,9 +149,7 @@ function CreatedCard({ session }: { session: CreatedSession }) {
       <p className="code-line">
         Code <strong className="code">{session.code}</strong>
       </p>
-      <p className="muted small">
-        Your dashboard link is private: it contains your speaker key. It is also remembered in this browser.
-      </p>
+      <p className="muted small">Your dashboard link is private: it contains your speaker key. It is also remembered in this browser.</p>
       <div className="row">
         <Link to={dashboard} className="button primary" data-testid="open-dashboard">
           Open dashboard

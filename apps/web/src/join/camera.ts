@@ -26,8 +26,7 @@ export function describeCameraError(error: unknown): CameraProblem {
     case "SecurityError":
       return {
         kind: "denied",
-        message:
-          "Camera access was blocked. Allow the camera for this site (the camera icon in the address bar), then try again.",
+        message: "Camera access was blocked. Allow the camera for this site (the camera icon in the address bar), then try again.",
       };
     case "NotFoundError":
     case "OverconstrainedError":

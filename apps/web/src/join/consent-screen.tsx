@@ -16,20 +16,27 @@ export function ConsentScreen({ info, name, onNameChange, onAccept }: { info: Jo
           <span>
             Your name <span className="muted">(optional)</span>
           </span>
-          <input value={name} onChange={(e) => onNameChange(e.target.value)} maxLength={60} placeholder="Leave empty to stay anonymous" autoComplete="nickname" data-testid="listener-name" />
+          <input
+            value={name}
+            onChange={(e) => onNameChange(e.target.value)}
+            maxLength={60}
+            placeholder="Leave empty to stay anonymous"
+            autoComplete="nickname"
+            data-testid="listener-name"
+          />
         </label>
         <h2 id="consent-heading">Before you turn on your camera</h2>
         <dl className="consent-list">
           <dt>What is measured</dt>
           <dd>
-            Your facial expression, a few times per second, as seven emotion probabilities: angry, disgust, fear, happy, sad,
-            surprise and neutral. Whether a face is in view is also recorded.
+            Your facial expression, a few times per second, as seven emotion probabilities: angry, disgust, fear, happy, sad, surprise and neutral. Whether a
+            face is in view is also recorded.
           </dd>
           <dt>What leaves your device</dt>
           <dd>
-            No video leaves your device and none is stored. Faces are found here, in your browser; only a small grey crop of your
-            face (48 × 48 pixels) is sent, classified, and discarded right away. Only the emotion probabilities are kept. If your
-            browser cannot find faces itself, small still frames are sent instead and discarded the same way.
+            No video leaves your device and none is stored. Faces are found here, in your browser; only a small grey crop of your face (48 × 48 pixels) is sent,
+            classified, and discarded right away. Only the emotion probabilities are kept. If your browser cannot find faces itself, small still frames are sent
+            instead and discarded the same way.
           </dd>
           <dt>What the speaker sees</dt>
           <dd>The room’s overall mood and, for you, your current emotion and your name if you give one. The speaker never sees your face or your camera.</dd>

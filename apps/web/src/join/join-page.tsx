@@ -28,7 +28,12 @@ export default function JoinPage({ code }: { code: string }) {
     };
   }, [code]);
 
-  if (load.state === "loading") return <PageShell><p className="page-loading">Loading the session…</p></PageShell>;
+  if (load.state === "loading")
+    return (
+      <PageShell>
+        <p className="page-loading">Loading the session…</p>
+      </PageShell>
+    );
   if (load.state === "error") return <Notice title="Session not available" text={load.message} />;
   if (load.info.status === "ended") return <Notice title="This session has ended" text={`“${load.info.title}” is over. Thank you for your interest.`} />;
   return (

@@ -50,7 +50,9 @@ export function LiveListener({ code, title, name, onRejoin }: { code: string; ti
         <div className="listener-head">
           <div>
             <p className="eyebrow">Listening to</p>
-            <h1 id="live-heading" className="session-title">{title}</h1>
+            <h1 id="live-heading" className="session-title">
+              {title}
+            </h1>
             {state.joined && <p className="muted small">You appear as {state.joined.name}.</p>}
           </div>
           <p className={`status-pill ${status.tone}`} role="status" data-testid="listener-status">

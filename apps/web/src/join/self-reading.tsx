@@ -30,7 +30,14 @@ export function SelfReading({ reading, isActive }: { reading: ReadingAck | null;
             {EMOTIONS.map((e) => (
               <li key={e}>
                 <span className="prob-label">{EMOTION_LABELS[e]}</span>
-                <span className="prob-track" role="meter" aria-label={EMOTION_LABELS[e]} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(probabilities[e] * 100)}>
+                <span
+                  className="prob-track"
+                  role="meter"
+                  aria-label={EMOTION_LABELS[e]}
+                  aria-valuemin={0}
+                  aria-valuemax={100}
+                  aria-valuenow={Math.round(probabilities[e] * 100)}
+                >
                   <span className="prob-fill" style={{ width: formatPercent(probabilities[e]), background: EMOTION_COLORS[e] }} />
                 </span>
                 <span className="prob-value">{formatPercent(probabilities[e])}</span>

@@ -27,10 +27,31 @@ export function timeAxisProps(view: TimeWindow) {
  * The speaker's markers and the focused key moment, drawn on every time chart. Returned as an array
  * of direct children because recharts finds reference elements among a chart's children.
  */
-export function timeOverlays({ markers, focus, view, showLabels = true }: { markers: Marker[]; focus: Focus | null; view: TimeWindow; showLabels?: boolean }): ReactElement[] {
+export function timeOverlays({
+  markers,
+  focus,
+  view,
+  showLabels = true,
+}: {
+  markers: Marker[];
+  focus: Focus | null;
+  view: TimeWindow;
+  showLabels?: boolean;
+}): ReactElement[] {
   const out: ReactElement[] = [];
   if (focus) {
-    out.push(<ReferenceArea key="focus-area" x1={focus.highlight.from} x2={focus.highlight.to} fill={FOCUS_COLOR} fillOpacity={0.28} stroke={FOCUS_COLOR} strokeOpacity={0.9} ifOverflow="hidden" />);
+    out.push(
+      <ReferenceArea
+        key="focus-area"
+        x1={focus.highlight.from}
+        x2={focus.highlight.to}
+        fill={FOCUS_COLOR}
+        fillOpacity={0.28}
+        stroke={FOCUS_COLOR}
+        strokeOpacity={0.9}
+        ifOverflow="hidden"
+      />,
+    );
   }
   for (const m of markers) {
     if (m.tMs < view.from || m.tMs > view.to) continue;
@@ -50,5 +71,8 @@ export function timeOverlays({ markers, focus, view, showLabels = true }: { mark
 /** Tooltip formatters shared by the emotion charts. */
 export const emotionTooltip = {
   labelFormatter: (v: unknown) => formatClock(Number(v)),
-  formatter: (value: unknown, name: unknown): [string, string] => [typeof value === "number" ? `${Math.round(value * 100)}%` : "–", EMOTION_LABELS[name as keyof typeof EMOTION_LABELS] ?? String(name)],
+  formatter: (value: unknown, name: unknown): [string, string] => [
+    typeof value === "number" ? `${Math.round(value * 100)}%` : "–",
+    EMOTION_LABELS[name as keyof typeof EMOTION_LABELS] ?? String(name),
+  ],
 };

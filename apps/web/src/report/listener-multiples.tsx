@@ -38,7 +38,17 @@ function areas(listener: ListenerReport, smooth: boolean, withStroke: boolean) {
 }
 
 /** One listener's timeline in a few dozen pixels: the same axes as every other listener, for comparison. */
-const SmallMultiple = memo(function SmallMultiple({ listener, group, isOpen, onOpen, markers, focus, view, bucketMs, endMs }: {
+const SmallMultiple = memo(function SmallMultiple({
+  listener,
+  group,
+  isOpen,
+  onOpen,
+  markers,
+  focus,
+  view,
+  bucketMs,
+  endMs,
+}: {
   listener: ListenerReport;
   group: GroupInfo | undefined;
   isOpen: boolean;
@@ -69,8 +79,14 @@ const SmallMultiple = memo(function SmallMultiple({ listener, group, isOpen, onO
         data-group={group?.number ?? ""}
       >
         <span className="multiple-head">
-          <span className="multiple-name" title={listener.name}>{listener.name}</span>
-          {group && <span className="group-chip" style={{ background: group.color }}>G{group.number}</span>}
+          <span className="multiple-name" title={listener.name}>
+            {listener.name}
+          </span>
+          {group && (
+            <span className="group-chip" style={{ background: group.color }}>
+              G{group.number}
+            </span>
+          )}
         </span>
         <span className="multiple-chart" aria-hidden="true">
           {data.length > 0 ? (
@@ -102,14 +118,24 @@ const SmallMultiple = memo(function SmallMultiple({ listener, group, isOpen, onO
   );
 });
 
-function ExpandedListener({ listener, group, onClose, markers, focus, view, bucketMs, endMs }: Omit<Props, "listeners" | "groups"> & { listener: ListenerReport; group: GroupInfo | undefined; onClose(): void }) {
+function ExpandedListener({
+  listener,
+  group,
+  onClose,
+  markers,
+  focus,
+  view,
+  bucketMs,
+  endMs,
+}: Omit<Props, "listeners" | "groups"> & { listener: ListenerReport; group: GroupInfo | undefined; onClose(): void }) {
   const data = useRows(listener, bucketMs, endMs, view);
   return (
     <div className="expanded" data-testid="listener-expanded" style={{ borderLeftColor: group?.color ?? "#c5cbd6" }}>
       <div className="card-head">
         <h3>{listener.name}</h3>
         <p className="muted small">
-          {listener.dominant ? `Mostly ${EMOTION_LABELS[listener.dominant].toLowerCase()}` : "No face classified"} · {formatPercent(listener.presence)} of the time in view · {listener.readings} readings
+          {listener.dominant ? `Mostly ${EMOTION_LABELS[listener.dominant].toLowerCase()}` : "No face classified"} · {formatPercent(listener.presence)} of the
+          time in view · {listener.readings} readings
           {group ? ` · group ${group.number}` : ""} · {listener.kind === "upload" ? "from a recording" : "live"}
         </p>
         <button type="button" className="button secondary small-button" onClick={onClose}>

@@ -29,11 +29,29 @@ export const RoomEmotionChart = memo(function RoomEmotionChart({ rows, markers, 
           <AreaChart data={data} margin={{ top: 18, right: 16, bottom: 4, left: 0 }}>
             <CartesianGrid stroke="#e6e9ef" vertical={false} />
             <XAxis {...timeAxisProps(view)} />
-            <YAxis domain={[0, 1]} ticks={[0, 0.25, 0.5, 0.75, 1]} tickFormatter={formatPercent} stroke={AXIS_COLOR} fontSize={12} width={44} allowDataOverflow />
+            <YAxis
+              domain={[0, 1]}
+              ticks={[0, 0.25, 0.5, 0.75, 1]}
+              tickFormatter={formatPercent}
+              stroke={AXIS_COLOR}
+              fontSize={12}
+              width={44}
+              allowDataOverflow
+            />
             <Tooltip {...emotionTooltip} itemSorter={() => 0} />
             <Legend formatter={legendLabel} iconType="square" itemSorter={null} />
             {EMOTIONS.map((e) => (
-              <Area key={e} type={data.length > 30 ? "monotone" : "stepAfter"} dataKey={e} stackId="room" stroke={EMOTION_COLORS[e]} fill={EMOTION_COLORS[e]} fillOpacity={0.85} isAnimationActive={false} connectNulls={false} />
+              <Area
+                key={e}
+                type={data.length > 30 ? "monotone" : "stepAfter"}
+                dataKey={e}
+                stackId="room"
+                stroke={EMOTION_COLORS[e]}
+                fill={EMOTION_COLORS[e]}
+                fillOpacity={0.85}
+                isAnimationActive={false}
+                connectNulls={false}
+              />
             ))}
             {timeOverlays({ markers, focus, view })}
           </AreaChart>
@@ -59,15 +77,43 @@ export const AudienceChart = memo(function AudienceChart({ rows, markers, focus,
             <CartesianGrid stroke="#e6e9ef" vertical={false} />
             <XAxis {...timeAxisProps(view)} />
             <YAxis yAxisId="count" domain={[0, most]} allowDecimals={false} stroke={AXIS_COLOR} fontSize={12} width={44} />
-            <YAxis yAxisId="share" orientation="right" domain={[0, 1]} ticks={[0, 0.5, 1]} tickFormatter={formatPercent} stroke={AXIS_COLOR} fontSize={12} width={44} />
+            <YAxis
+              yAxisId="share"
+              orientation="right"
+              domain={[0, 1]}
+              ticks={[0, 0.5, 1]}
+              tickFormatter={formatPercent}
+              stroke={AXIS_COLOR}
+              fontSize={12}
+              width={44}
+            />
             <Tooltip
               labelFormatter={(v) => formatClock(Number(v))}
               formatter={(value, name) => [name === "Presence" && typeof value === "number" ? formatPercent(value) : String(value), name]}
             />
             <Legend itemSorter={null} />
-            <Area yAxisId="count" type="stepAfter" dataKey="present" name="Face in view" stroke="#2e7d4f" fill="#9fd3b3" fillOpacity={0.6} isAnimationActive={false} />
+            <Area
+              yAxisId="count"
+              type="stepAfter"
+              dataKey="present"
+              name="Face in view"
+              stroke="#2e7d4f"
+              fill="#9fd3b3"
+              fillOpacity={0.6}
+              isAnimationActive={false}
+            />
             {/* a line over the area, so that it stays visible where every listener had a face in view */}
-            <Line yAxisId="count" type="stepAfter" dataKey="listeners" name="Listeners" stroke="#3b4252" strokeWidth={2} strokeDasharray="5 3" dot={false} isAnimationActive={false} />
+            <Line
+              yAxisId="count"
+              type="stepAfter"
+              dataKey="listeners"
+              name="Listeners"
+              stroke="#3b4252"
+              strokeWidth={2}
+              strokeDasharray="5 3"
+              dot={false}
+              isAnimationActive={false}
+            />
             <Line yAxisId="share" type="stepAfter" dataKey="presence" name="Presence" stroke="#2f5d8a" strokeWidth={2} dot={false} isAnimationActive={false} />
             {timeOverlays({ markers, focus, view })}
           </ComposedChart>
@@ -93,7 +139,11 @@ export const DistributionChart = memo(function DistributionChart({ distribution 
             <XAxis dataKey="label" stroke={AXIS_COLOR} fontSize={12} interval={0} />
             <YAxis domain={[0, 1]} tickFormatter={formatPercent} stroke={AXIS_COLOR} fontSize={12} width={44} />
             <Tooltip formatter={(value) => [typeof value === "number" ? formatPercent(value) : "–", "Share"]} cursor={{ fill: "#f0f2f5" }} />
-            <Bar dataKey="share" isAnimationActive={false} label={{ position: "top", fontSize: 11, fill: "#3b4252", formatter: (v: unknown) => (typeof v === "number" && v > 0 ? formatPercent(v) : "") }}>
+            <Bar
+              dataKey="share"
+              isAnimationActive={false}
+              label={{ position: "top", fontSize: 11, fill: "#3b4252", formatter: (v: unknown) => (typeof v === "number" && v > 0 ? formatPercent(v) : "") }}
+            >
               {data.map((d) => (
                 <Cell key={d.emotion} fill={EMOTION_COLORS[d.emotion]} />
               ))}

@@ -38,7 +38,11 @@ export function roomRows(report: SessionReport): RoomRow[] {
 }
 
 export function listenerRows(timeline: ListenerPoint[], bucketMs: number, endMs: number): EmotionRow[] {
-  return closeRows(timeline.map((p) => ({ tMs: p.tMs, ...emotionsOf(p.average) })), bucketMs, endMs);
+  return closeRows(
+    timeline.map((p) => ({ tMs: p.tMs, ...emotionsOf(p.average) })),
+    bucketMs,
+    endMs,
+  );
 }
 
 /** The end of every time axis: the session's duration, or the last bucket's end when that is later. */

@@ -15,7 +15,9 @@ const STATUS_LABELS: Record<SessionReport["session"]["status"], string> = { sche
 function Stat({ value, label, testId }: { value: string; label: string; testId?: string }) {
   return (
     <p className="stat left">
-      <span className="stat-value" data-testid={testId}>{value}</span>
+      <span className="stat-value" data-testid={testId}>
+        {value}
+      </span>
       <span className="stat-label">{label}</span>
     </p>
   );
@@ -62,8 +64,12 @@ function ReportBody({ report, sessionId, token }: { report: SessionReport; sessi
             <span className="stat-label">most frequent</span>
           </p>
         </div>
-        <h2 id="summary-heading" className="visually-hidden">Summary</h2>
-        <p className="summary-text" data-testid="report-summary">{report.summary}</p>
+        <h2 id="summary-heading" className="visually-hidden">
+          Summary
+        </h2>
+        <p className="summary-text" data-testid="report-summary">
+          {report.summary}
+        </p>
         <Downloads sessionId={sessionId} token={token} />
       </section>
 
@@ -117,8 +123,12 @@ export default function ReportPage({ sessionId }: { sessionId: string }) {
       <PageShell>
         <section className="card narrow" role="alert">
           <h1>Speaker link needed</h1>
-          <p>The report opens from the dashboard, or with the private link you got when you created the session (it ends in <code>#token=…</code>).</p>
-          <p><Link to="/">Go to the start page</Link></p>
+          <p>
+            The report opens from the dashboard, or with the private link you got when you created the session (it ends in <code>#token=…</code>).
+          </p>
+          <p>
+            <Link to="/">Go to the start page</Link>
+          </p>
         </section>
       </PageShell>
     );
@@ -144,9 +154,13 @@ export default function ReportPage({ sessionId }: { sessionId: string }) {
       <div className="dash-head">
         <div>
           <p className="eyebrow">Report</p>
-          <h1 className="session-title" data-testid="report-title">{report?.session.title ?? "Loading…"}</h1>
+          <h1 className="session-title" data-testid="report-title">
+            {report?.session.title ?? "Loading…"}
+          </h1>
           {status === "live" && updatedAt && (
-            <p className="muted small">Live: refreshes every {LIVE_REFRESH_MS / 1000} s · updated {new Date(updatedAt).toLocaleTimeString()}</p>
+            <p className="muted small">
+              Live: refreshes every {LIVE_REFRESH_MS / 1000} s · updated {new Date(updatedAt).toLocaleTimeString()}
+            </p>
           )}
         </div>
         {status && (

@@ -50,7 +50,9 @@ export function Groups({ groups }: { groups: GroupInfo[] }) {
           {groups.map((g) => (
             <li key={g.cluster.id} style={{ borderLeftColor: g.color }}>
               <p className="group-title">
-                <span className="group-chip" style={{ background: g.color }}>G{g.number}</span>
+                <span className="group-chip" style={{ background: g.color }}>
+                  G{g.number}
+                </span>
                 Group {g.number} · {g.cluster.size === 1 ? "1 listener" : `${g.cluster.size} listeners`}
               </p>
               <p className="group-dominant">
@@ -92,7 +94,14 @@ export function Downloads({ sessionId, token }: { sessionId: string; token: stri
     <div className="downloads">
       <div className="row">
         {FILES.map((f) => (
-          <button key={f.kind} type="button" className="button secondary" disabled={busy !== null} onClick={() => void save(f)} data-testid={`download-${f.kind}`}>
+          <button
+            key={f.kind}
+            type="button"
+            className="button secondary"
+            disabled={busy !== null}
+            onClick={() => void save(f)}
+            data-testid={`download-${f.kind}`}
+          >
             {busy === f.kind ? "Preparing…" : f.label}
           </button>
         ))}

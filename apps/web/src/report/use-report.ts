@@ -13,7 +13,8 @@ export interface ReportState {
 
 function messageOf(error: unknown): string {
   if (error instanceof ApiError) {
-    if (error.status === 401 || error.status === 403) return "This report link is not valid for this session. Open the dashboard link you got when you created it.";
+    if (error.status === 401 || error.status === 403)
+      return "This report link is not valid for this session. Open the dashboard link you got when you created it.";
     if (error.code === "NOT_FOUND") return "There is no session with this id.";
     return error.message;
   }

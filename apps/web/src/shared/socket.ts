@@ -13,9 +13,12 @@ export function connectSocket(): AppSocket {
   const socket: AppSocket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 4000 });
   socket.on("disconnect", (reason) => {
     if (reason !== "io server disconnect") return;
-    window.setTimeout(() => {
-      if (!closed.has(socket)) socket.connect();
-    }, 1000 + Math.random() * 2000);
+    window.setTimeout(
+      () => {
+        if (!closed.has(socket)) socket.connect();
+      },
+      1000 + Math.random() * 2000,
+    );
   });
   return socket;
 }

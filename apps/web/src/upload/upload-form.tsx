@@ -10,7 +10,17 @@ export interface SessionChoice {
 export type Destination = { kind: "new"; title: string } | { kind: "existing"; sessionId: string };
 
 /** Picks the recording and the session it goes into. */
-export function UploadForm({ sessions, preselect, isBusy, onSubmit }: { sessions: SessionChoice[]; preselect: string | null; isBusy: boolean; onSubmit(file: File, to: Destination): void }) {
+export function UploadForm({
+  sessions,
+  preselect,
+  isBusy,
+  onSubmit,
+}: {
+  sessions: SessionChoice[];
+  preselect: string | null;
+  isBusy: boolean;
+  onSubmit(file: File, to: Destination): void;
+}) {
   const [file, setFile] = useState<File | null>(null);
   const [fileError, setFileError] = useState<string | null>(null);
   const [mode, setMode] = useState<"new" | "existing">(preselect && sessions.some((s) => s.id === preselect) ? "existing" : "new");
@@ -36,7 +46,16 @@ export function UploadForm({ sessions, preselect, isBusy, onSubmit }: { sessions
       <div className="field">
         <span>Recording</span>
         <div className="file-row">
-          <input ref={input} type="file" accept={VIDEO_ACCEPT} onChange={(e) => pick(e.target.files?.[0] ?? null)} data-testid="upload-file" className="file-input" id="upload-file" disabled={isBusy} />
+          <input
+            ref={input}
+            type="file"
+            accept={VIDEO_ACCEPT}
+            onChange={(e) => pick(e.target.files?.[0] ?? null)}
+            data-testid="upload-file"
+            className="file-input"
+            id="upload-file"
+            disabled={isBusy}
+          />
           <label htmlFor="upload-file" className="button secondary">
             {file ? "Choose another file" : "Choose a video"}
           </label>
@@ -53,17 +72,31 @@ export function UploadForm({ sessions, preselect, isBusy, onSubmit }: { sessions
       <fieldset className="choice">
         <legend>Into</legend>
         <label className="radio">
-          <input type="radio" name="destination" checked={mode === "new"} onChange={() => setMode("new")} disabled={isBusy} data-testid="upload-new-session" />
-          A new session
+          <input type="radio" name="destination" checked={mode === "new"} onChange={() => setMode("new")} disabled={isBusy} data-testid="upload-new-session" />A
+          new session
         </label>
         {mode === "new" && (
           <label className="field indent">
             <span>Title</span>
-            <input value={title} onChange={(e) => setTitle(e.target.value)} maxLength={200} placeholder="e.g. Keynote rehearsal" disabled={isBusy} data-testid="upload-title" />
+            <input
+              value={title}
+              onChange={(e) => setTitle(e.target.value)}
+              maxLength={200}
+              placeholder="e.g. Keynote rehearsal"
+              disabled={isBusy}
+              data-testid="upload-title"
+            />
           </label>
         )}
         <label className="radio">
-          <input type="radio" name="destination" checked={mode === "existing"} onChange={() => setMode("existing")} disabled={isBusy || sessions.length === 0} data-testid="upload-existing-session" />
+          <input
+            type="radio"
+            name="destination"
+            checked={mode === "existing"}
+            onChange={() => setMode("existing")}
+            disabled={isBusy || sessions.length === 0}
+            data-testid="upload-existing-session"
+          />
           One of your sessions {sessions.length === 0 && <span className="muted small">(none in this browser yet)</span>}
         </label>
         {mode === "existing" && sessions.length > 0 && (
@@ -80,7 +113,8 @@ export function UploadForm({ sessions, preselect, isBusy, onSubmit }: { sessions
         )}
       </fieldset>
       <p className="muted small">
-        The server samples a couple of frames per second and tracks every face: each one gets its own timeline (“Face 1”, “Face 2”, …). The video file is deleted after the analysis; only the emotion readings are kept.
+        The server samples a couple of frames per second and tracks every face: each one gets its own timeline (“Face 1”, “Face 2”, …). The video file is
+        deleted after the analysis; only the emotion readings are kept.
       </p>
       <button type="submit" className="button primary" disabled={!canSubmit} data-testid="upload-start">
         Upload and analyse

@@ -55,9 +55,7 @@ export default function UploadPage({ sessionId: routeSession }: { sessionId?: st
         if (!token) throw new ApiError("FORBIDDEN", "no speaker key", 403);
       }
       setPhase({ kind: "uploading", sessionId, fileName: file.name, progress: { loaded: 0, total: file.size } });
-      const request = sendRecording(sessionId, token, file, (progress) =>
-        setPhase((p) => (p.kind === "uploading" ? { ...p, progress } : p)),
-      );
+      const request = sendRecording(sessionId, token, file, (progress) => setPhase((p) => (p.kind === "uploading" ? { ...p, progress } : p)));
       abortRef.current = request.abort;
       const uploadId = await request.done;
       setTarget({ sessionId, token, uploadId });
@@ -70,7 +68,8 @@ export default function UploadPage({ sessionId: routeSession }: { sessionId?: st
     }
   }, []);
 
-  const isBusy = phase.kind === "creating" || phase.kind === "uploading" || (phase.kind === "analysing" && !(analysis.state && isFinished(analysis.state.status)));
+  const isBusy =
+    phase.kind === "creating" || phase.kind === "uploading" || (phase.kind === "analysing" && !(analysis.state && isFinished(analysis.state.status)));
   return (
     <PageShell>
       <section className="hero">

@@ -17,7 +17,9 @@ export function uploadErrorMessage(error: ApiError): string {
   switch (error.status) {
     case 413: {
       const limit = /(\d{4,})\s*bytes/.exec(error.message)?.[1];
-      return limit ? `This recording is too large: the server accepts recordings up to ${formatBytes(Number(limit))}.` : "This recording is larger than the server accepts.";
+      return limit
+        ? `This recording is too large: the server accepts recordings up to ${formatBytes(Number(limit))}.`
+        : "This recording is larger than the server accepts.";
     }
     case 415:
       return "This file is not a video the server can read. Pick an mp4, webm or mov recording.";

@@ -26,7 +26,9 @@ describe("upload status", () => {
     );
     expect(uploadErrorMessage(new ApiError("UNSUPPORTED_MEDIA_TYPE", "x.txt is not an mp4, webm or mov video", 415))).toMatch(/mp4, webm or mov/);
     expect(uploadErrorMessage(new ApiError("BAD_REQUEST", "the uploaded file is empty", 400))).toMatch(/empty/);
-    expect(uploadErrorMessage(new ApiError("RATE_LIMITED", "the server already has 20 recordings waiting (MAX_QUEUED_UPLOADS=20)", 429))).toMatch(/Try again in a minute/);
+    expect(uploadErrorMessage(new ApiError("RATE_LIMITED", "the server already has 20 recordings waiting (MAX_QUEUED_UPLOADS=20)", 429))).toMatch(
+      /Try again in a minute/,
+    );
     expect(uploadErrorMessage(new ApiError("NOT_READY", "full (UPLOAD_DISK_QUOTA_BYTES)", 507))).toMatch(/no room/);
   });
 });

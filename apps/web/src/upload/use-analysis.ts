@@ -60,7 +60,13 @@ export function useAnalysis(target: AnalysisTarget | null) {
       const answer = await requestJson(`/api/uploads/${encodeURIComponent(target.uploadId)}`, UploadStateSchema, { method: "DELETE", token: target.token });
       setState((known) => mergeUploadState(known, answer));
     } catch (error) {
-      setCancelError(error instanceof ApiError && error.status === 409 ? "The analysis had already finished." : error instanceof ApiError ? error.message : "The upload could not be cancelled.");
+      setCancelError(
+        error instanceof ApiError && error.status === 409
+          ? "The analysis had already finished."
+          : error instanceof ApiError
+            ? error.message
+            : "The upload could not be cancelled.",
+      );
     }
   }, [target]);
 

@@ -48,7 +48,21 @@ export async function buildFakeCamera(dir: string): Promise<string> {
   });
   const concat = `${SEGMENTS.map((_, i) => `[v${i}]`).join("")}concat=n=${SEGMENTS.length}:v=1:a=0[out]`;
   const output = join(dir, "fake-camera.y4m");
-  await run("ffmpeg", ["-v", "error", "-y", ...inputs, "-filter_complex", [...filters, concat].join(";"), "-map", "[out]", "-r", String(FPS), "-pix_fmt", "yuv420p", output]);
+  await run("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    ...inputs,
+    "-filter_complex",
+    [...filters, concat].join(";"),
+    "-map",
+    "[out]",
+    "-r",
+    String(FPS),
+    "-pix_fmt",
+    "yuv420p",
+    output,
+  ]);
   return output;
 }
 
@@ -68,7 +82,25 @@ export async function buildStillCamera(dir: string, name: string, { photo, face:
   const left = Math.min(Math.max(0, Math.round(x + size / 2 - cropW / 2)), 1920 - cropW);
   const top = Math.min(Math.max(0, Math.round(y + size / 2 - cropH * 0.45)), 1280 - cropH);
   const output = join(dir, `${name}.y4m`);
-  await run("ffmpeg", ["-v", "error", "-y", "-loop", "1", "-framerate", String(FPS), "-t", "3", "-i", join(demo, `sample${photo}.jpg`),
-    "-vf", `crop=${cropW}:${cropH}:${left}:${top},scale=${WIDTH}:${HEIGHT},setsar=1,format=yuv420p`, "-r", String(FPS), "-pix_fmt", "yuv420p", output]);
+  await run("ffmpeg", [
+    "-v",
+    "error",
+    "-y",
+    "-loop",
+    "1",
+    "-framerate",
+    String(FPS),
+    "-t",
+    "3",
+    "-i",
+    join(demo, `sample${photo}.jpg`),
+    "-vf",
+    `crop=${cropW}:${cropH}:${left}:${top},scale=${WIDTH}:${HEIGHT},setsar=1,format=yuv420p`,
+    "-r",
+    String(FPS),
+    "-pix_fmt",
+    "yuv420p",
+    output,
+  ]);
   return output;
 }
