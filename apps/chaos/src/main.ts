@@ -23,7 +23,7 @@ const Args = z.object({
         .map((x) => x.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.enum(SCENARIOS)).min(1, "name at least one scenario")),
+    .pipe(z.array(z.enum(SCENARIOS))),
   "soak-minutes": z.coerce
     .number()
     .min(0)
@@ -38,7 +38,8 @@ function parse() {
     options: {
       quick: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
-      only: { type: "string", default: SCENARIOS.join(",") },
+      // default: every scenario, or none when only the soak was asked for
+      only: { type: "string" },
       "soak-minutes": { type: "string", default: "0" },
       "soak-listeners": { type: "string", default: "200" },
       listeners: { type: "string", default: "20" },
@@ -52,7 +53,12 @@ function parse() {
     );
     process.exit(0);
   }
-  const parsed = Args.safeParse({ ...values, "outage-seconds": values["outage-seconds"] ?? (values.quick ? "15" : "60") });
+  const isSoakOnly = Number(values["soak-minutes"]) > 0 && values.only === undefined;
+  const parsed = Args.safeParse({
+    ...values,
+    only: values.only ?? (isSoakOnly ? "" : SCENARIOS.join(",")),
+    "outage-seconds": values["outage-seconds"] ?? (values.quick ? "15" : "60"),
+  });
   if (!parsed.success) {
     process.stderr.write(`chaos: ${parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; ")}\n`);
     process.exit(2);
