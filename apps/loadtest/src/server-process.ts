@@ -6,10 +6,18 @@ export type { ServerProcess };
 /**
  * Starts the server in its own process on a free port with an empty PGlite database in a temp dir
  * (unless DATABASE_URL is set) and NODE_ENV=production; other variables (BATCH_MAX, INFERENCE_THREADS...)
- * pass through. Its output is echoed to stderr.
+ * pass through. Its output is echoed to stderr. Every simulated listener comes from this one address,
+ * so the per-address socket limit is lifted (and the per-session listener cap, for rooms beyond 1,000).
  */
 export function startServer({ serverDir }: { serverDir?: string } = {}): Promise<ServerProcess> {
-  return startServerProcess({ serverDir, env: { NODE_ENV: "production" } });
+  return startServerProcess({
+    serverDir,
+    env: {
+      NODE_ENV: "production",
+      MAX_SOCKETS_PER_IP: process.env.MAX_SOCKETS_PER_IP ?? "1000000",
+      MAX_LISTENERS_PER_SESSION: process.env.MAX_LISTENERS_PER_SESSION ?? "100000",
+    },
+  });
 }
 
 // /proc reads are async: reading a process's /proc files can wait on that process's memory lock, and a
