@@ -57,6 +57,26 @@ describe("inference worker pool", () => {
     expect(errors).toEqual([]);
   });
 
+  it("reruns in-process the batch of a worker that died with it, and answers every crop", async () => {
+    let inProcess = 0;
+    pool = createInferencePool({
+      size: 1,
+      threads: 1,
+      workerUrl: new URL("../test/dying.worker.mjs", import.meta.url),
+      fallback: (c) => ((inProcess += c.length), vision.classify(c)),
+      expectedCard: () => vision.card,
+      log,
+    });
+    pool.warmUp();
+    await waitFor(() => pool!.readyWorkers === 1);
+    const batch = Array.from({ length: 24 }, (_, i) => crops[i % crops.length]!);
+    const results = await pool.classify(batch); // the worker exits on receiving it
+    expect(results.map((r) => r.dominant)).toEqual((await vision.classify(batch)).map((r) => r.dominant));
+    expect(inProcess).toBe(24);
+    expect(pool.readyWorkers).toBe(0);
+    expect(JSON.stringify(errors)).toMatch(/exited with code 1/);
+  });
+
   it("retires a worker that does not answer a batch in time; the batch is classified in-process, nothing lost", async () => {
     let inProcess = 0;
     // 1 ms: no worker answers a 40-crop batch that fast, so the timeout path runs for real.

@@ -26,6 +26,8 @@ export interface InferencePoolOptions {
   fallback: (crops: Uint8Array[]) => Promise<EmotionResult[]>;
   /** The card of the model the app loaded; a worker that loaded another model is not used. */
   expectedCard: () => ModelCard | null;
+  /** The worker script (default inference.worker.mjs; tests start one that fails on purpose). */
+  workerUrl?: URL;
   /** A batch a worker has not answered after this long retires the worker; its batches run in-process (default 10 s). */
   jobTimeoutMs?: number;
   log: FastifyBaseLogger;
@@ -124,7 +126,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     isStarted = true;
     const startedAt = Date.now();
     for (let i = 0; i < options.size; i++) {
-      const worker = new Worker(WORKER_URL, { execArgv: [], workerData: { threads: options.threads } satisfies WorkerInit });
+      const worker = new Worker(options.workerUrl ?? WORKER_URL, { execArgv: [], workerData: { threads: options.threads } satisfies WorkerInit });
       worker.unref(); // the server's sockets keep the process alive; a pool alone must not
       const slot: Slot = { worker, isReady: false, jobs: new Map() };
       slots.push(slot);
