@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { makeTwoFaceVideo } from "@emotion/vision/testing";
+import { makeJumpingFacesVideo, makeTwoFaceVideo } from "@emotion/vision/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifacts, startApp, type AppUnderTest } from "./support/app";
@@ -124,4 +124,33 @@ describe.skipIf(!canRun)("an uploaded recording in Chromium: upload page, analys
     expect(errors).toEqual([]);
     await context.close();
   }, 240_000);
+
+  it("cancels an analysis from the upload page: it stops, and nothing of the recording is stored", async () => {
+    const { url } = server!;
+    const created = await fetch(`${url}/api/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Cancelled upload (e2e)" }),
+    });
+    const session = (await created.json()) as Created;
+    // five minutes of faces: long enough to be cancelled while it runs
+    const long = await makeJumpingFacesVideo(app!.work, { seconds: 300, seed: 3 });
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${url}/`);
+    await page.evaluate((s) => localStorage.setItem(`emotion:speaker:${s.id}`, s.speakerToken), session);
+    await page.goto(`${url}/upload?session=${encodeURIComponent(session.id)}`);
+    await page.getByTestId("upload-file").setInputFiles(long);
+    await page.getByTestId("upload-start").click();
+    await page.waitForSelector('[data-testid="analysis"][data-status="processing"]', { timeout: 60_000 });
+    await page.getByTestId("analysis-cancel").click();
+    await page.waitForSelector('[data-testid="analysis"][data-status="cancelled"]', { timeout: 30_000 });
+    expect(Number(await page.getByTestId("analysis-progress").getAttribute("data-value"))).toBeLessThan(100);
+    const detail = (await (await fetch(`${url}/api/sessions/${session.id}`, { headers: { authorization: `Bearer ${session.speakerToken}` } })).json()) as {
+      listeners: unknown[];
+    };
+    expect(detail.listeners).toEqual([]);
+    await page.screenshot({ path: join(artifacts, "upload-cancelled.png"), fullPage: true });
+    await context.close();
+  }, 180_000);
 });
