@@ -33,18 +33,26 @@ export function hasFfmpeg(): Promise<boolean> {
 }
 
 /** Builds a looping fake-camera video (.y4m, 640x480) from face photographs and answers its path. */
+/**
+ * The ffmpeg filter that frames a face of a demo photograph as a webcam would: `zoomOut` times the face's
+ * size wide, the face a little above the middle, kept inside the photo (all are 1920 wide and at least
+ * 1280 high), scaled to the camera's 640x480.
+ */
+function webcamView([x, y, size]: [number, number, number], zoomOut: number): string {
+  const cropW = Math.min(1920, Math.round(size * zoomOut));
+  const cropH = Math.min(1280, Math.round((cropW * HEIGHT) / WIDTH));
+  const left = Math.min(Math.max(0, Math.round(x + size / 2 - cropW / 2)), 1920 - cropW);
+  const top = Math.min(Math.max(0, Math.round(y + size / 2 - cropH * 0.45)), 1280 - cropH);
+  return `crop=${cropW}:${cropH}:${left}:${top},scale=${WIDTH}:${HEIGHT},setsar=1,format=yuv420p`;
+}
+
 export async function buildFakeCamera(dir: string): Promise<string> {
   const demo = join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo");
   const inputs: string[] = [];
   const filters: string[] = [];
-  SEGMENTS.forEach(({ photo, face: [x, y, size] }, i) => {
-    const cropW = Math.round(size * 2.2);
-    const cropH = Math.round((cropW * HEIGHT) / WIDTH);
-    // Keep the crop inside the photo (all are 1920 wide and at least 1280 high).
-    const left = Math.min(Math.max(0, Math.round(x + size / 2 - cropW / 2)), 1920 - cropW);
-    const top = Math.min(Math.max(0, Math.round(y + size / 2 - cropH * 0.45)), 1280 - cropH);
+  SEGMENTS.forEach(({ photo, face }, i) => {
     inputs.push("-loop", "1", "-framerate", String(FPS), "-t", String(SECONDS_PER_FACE), "-i", join(demo, `sample${photo}.jpg`));
-    filters.push(`[${i}:v]crop=${cropW}:${cropH}:${left}:${top},scale=${WIDTH}:${HEIGHT},setsar=1,format=yuv420p[v${i}]`);
+    filters.push(`[${i}:v]${webcamView(face, 2.2)}[v${i}]`);
   });
   const concat = `${SEGMENTS.map((_, i) => `[v${i}]`).join("")}concat=n=${SEGMENTS.length}:v=1:a=0[out]`;
   const output = join(dir, "fake-camera.y4m");
@@ -75,12 +83,8 @@ export interface StillView {
 }
 
 /** A fake-camera video (.y4m, 640x480) that holds one still view of a photograph, as a listener sitting still. */
-export async function buildStillCamera(dir: string, name: string, { photo, face: [x, y, size], zoomOut }: StillView): Promise<string> {
+export async function buildStillCamera(dir: string, name: string, { photo, face, zoomOut }: StillView): Promise<string> {
   const demo = join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo");
-  const cropW = Math.min(1920, Math.round(size * zoomOut));
-  const cropH = Math.min(1280, Math.round((cropW * HEIGHT) / WIDTH));
-  const left = Math.min(Math.max(0, Math.round(x + size / 2 - cropW / 2)), 1920 - cropW);
-  const top = Math.min(Math.max(0, Math.round(y + size / 2 - cropH * 0.45)), 1280 - cropH);
   const output = join(dir, `${name}.y4m`);
   await run("ffmpeg", [
     "-v",
@@ -95,7 +99,7 @@ export async function buildStillCamera(dir: string, name: string, { photo, face:
     "-i",
     join(demo, `sample${photo}.jpg`),
     "-vf",
-    `crop=${cropW}:${cropH}:${left}:${top},scale=${WIDTH}:${HEIGHT},setsar=1,format=yuv420p`,
+    webcamView(face, zoomOut),
     "-r",
     String(FPS),
     "-pix_fmt",
