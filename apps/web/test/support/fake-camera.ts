@@ -32,7 +32,6 @@ export function hasFfmpeg(): Promise<boolean> {
   );
 }
 
-/** Builds a looping fake-camera video (.y4m, 640x480) from face photographs and answers its path. */
 /**
  * The ffmpeg filter that frames a face of a demo photograph as a webcam would: `zoomOut` times the face's
  * size wide, the face a little above the middle, kept inside the photo (all are 1920 wide and at least
@@ -46,17 +45,32 @@ function webcamView([x, y, size]: [number, number, number], zoomOut: number): st
   return `crop=${cropW}:${cropH}:${left}:${top},scale=${WIDTH}:${HEIGHT},setsar=1,format=yuv420p`;
 }
 
-export async function buildFakeCamera(dir: string): Promise<string> {
+/** Builds a looping fake-camera video (.y4m, 640x480) from face photographs and answers its path. */
+export function buildFakeCamera(dir: string): Promise<string> {
+  return writeCamera(
+    dir,
+    "fake-camera",
+    SEGMENTS.map((segment) => ({ ...segment, zoomOut: 2.2, seconds: SECONDS_PER_FACE })),
+  );
+}
+
+/** Writes a looping fake-camera video (.y4m, 640x480) of webcam views of demo photographs, one after the other. */
+async function writeCamera(dir: string, name: string, views: Array<StillView & { seconds: number }>): Promise<string> {
   const demo = join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo");
-  const inputs: string[] = [];
-  const filters: string[] = [];
-  SEGMENTS.forEach(({ photo, face }, i) => {
-    inputs.push("-loop", "1", "-framerate", String(FPS), "-t", String(SECONDS_PER_FACE), "-i", join(demo, `sample${photo}.jpg`));
-    filters.push(`[${i}:v]${webcamView(face, 2.2)}[v${i}]`);
-  });
-  const concat = `${SEGMENTS.map((_, i) => `[v${i}]`).join("")}concat=n=${SEGMENTS.length}:v=1:a=0[out]`;
-  const output = join(dir, "fake-camera.y4m");
-  await run("ffmpeg", [
+  const inputs = views.flatMap(({ photo, seconds }) => [
+    "-loop",
+    "1",
+    "-framerate",
+    String(FPS),
+    "-t",
+    String(seconds),
+    "-i",
+    join(demo, `sample${photo}.jpg`),
+  ]);
+  const filters = views.map(({ face, zoomOut }, i) => `[${i}:v]${webcamView(face, zoomOut)}[v${i}]`);
+  const concat = `${views.map((_, i) => `[v${i}]`).join("")}concat=n=${views.length}:v=1:a=0[out]`;
+  const output = join(dir, `${name}.y4m`);
+  const args = [
     "-v",
     "error",
     "-y",
@@ -70,7 +84,8 @@ export async function buildFakeCamera(dir: string): Promise<string> {
     "-pix_fmt",
     "yuv420p",
     output,
-  ]);
+  ];
+  await run("ffmpeg", args);
   return output;
 }
 
@@ -83,28 +98,6 @@ export interface StillView {
 }
 
 /** A fake-camera video (.y4m, 640x480) that holds one still view of a photograph, as a listener sitting still. */
-export async function buildStillCamera(dir: string, name: string, { photo, face, zoomOut }: StillView): Promise<string> {
-  const demo = join(dirname(require.resolve("@vladmandic/face-api/package.json")), "demo");
-  const output = join(dir, `${name}.y4m`);
-  await run("ffmpeg", [
-    "-v",
-    "error",
-    "-y",
-    "-loop",
-    "1",
-    "-framerate",
-    String(FPS),
-    "-t",
-    "3",
-    "-i",
-    join(demo, `sample${photo}.jpg`),
-    "-vf",
-    webcamView(face, zoomOut),
-    "-r",
-    String(FPS),
-    "-pix_fmt",
-    "yuv420p",
-    output,
-  ]);
-  return output;
+export function buildStillCamera(dir: string, name: string, view: StillView): Promise<string> {
+  return writeCamera(dir, name, [{ ...view, seconds: 3 }]);
 }
