@@ -31,42 +31,16 @@ export async function makeTwoFaceVideo(dir: string): Promise<string> {
       .toBuffer();
   const [onlyA, both] = await Promise.all([frame(false), frame(true)]);
   const out = join(dir, "two-faces.mp4");
-  const ff = spawn(
-    resolveFfmpeg(),
-    [
-      "-y",
-      "-loglevel",
-      "error",
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      "rgb24",
-      "-s",
-      "640x480",
-      "-r",
-      String(VIDEO_FPS),
-      "-i",
-      "pipe:0",
-      "-c:v",
-      "libx264",
-      "-pix_fmt",
-      "yuv420p",
-      "-preset",
-      "ultrafast",
-      out,
-    ],
-    { stdio: ["pipe", "ignore", "pipe"] },
+  await encodeRgbFrames(
+    out,
+    VIDEO_FPS,
+    (function* () {
+      for (let i = 0; i < VIDEO_FPS * VIDEO_SECONDS; i++) {
+        const t = i / VIDEO_FPS;
+        yield B_VISIBLE.some(([from, to]) => t >= from && t < to) ? both : onlyA;
+      }
+    })(),
   );
-  let stderr = "";
-  ff.stderr.on("data", (d) => (stderr += d));
-  const done = new Promise<void>((resolve, reject) => ff.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg failed: ${stderr}`)))));
-  for (let i = 0; i < VIDEO_FPS * VIDEO_SECONDS; i++) {
-    const t = i / VIDEO_FPS;
-    const withB = B_VISIBLE.some(([from, to]) => t >= from && t < to);
-    if (!ff.stdin.write(withB ? both : onlyA)) await new Promise((r) => ff.stdin.once("drain", r));
-  }
-  ff.stdin.end();
-  await done;
   return out;
 }
 
@@ -122,44 +96,32 @@ export async function makeJumpingFacesVideo(dir: string, options: JumpingFacesOp
       .raw()
       .toBuffer();
   const out = join(dir, options.name ?? `jumping-faces-${seconds}s.mp4`);
-  const ff = spawn(
-    resolveFfmpeg(),
-    [
-      "-y",
-      "-loglevel",
-      "error",
-      "-f",
-      "rawvideo",
-      "-pix_fmt",
-      "rgb24",
-      "-s",
-      "640x480",
-      "-r",
-      String(fps),
-      "-i",
-      "pipe:0",
-      "-c:v",
-      "libx264",
-      "-pix_fmt",
-      "yuv420p",
-      "-preset",
-      "ultrafast",
-      "-g",
-      String(fps * 10),
-      out,
-    ],
-    { stdio: ["pipe", "ignore", "pipe"] },
+  const framesPerJump = Math.max(1, Math.round(jumpEveryS * fps));
+  await encodeRgbFrames(
+    out,
+    fps,
+    (async function* () {
+      let current: Buffer = Buffer.alloc(0);
+      for (let i = 0; i < Math.round(seconds * fps); i++) {
+        if (i % framesPerJump === 0) current = await frameOf(pick());
+        yield current;
+      }
+    })(),
+    ["-g", String(fps * 10)],
   );
+  return out;
+}
+
+/** Encodes 640x480 RGB frames to an H.264 mp4 with ffmpeg, writing them as ffmpeg takes them (back-pressure). */
+async function encodeRgbFrames(out: string, fps: number, frames: Iterable<Buffer> | AsyncIterable<Buffer>, extraArgs: string[] = []): Promise<void> {
+  const args = ["-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "640x480", "-r", String(fps), "-i", "pipe:0"];
+  const ff = spawn(resolveFfmpeg(), [...args, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "ultrafast", ...extraArgs, out], {
+    stdio: ["pipe", "ignore", "pipe"],
+  });
   let stderr = "";
   ff.stderr.on("data", (d) => (stderr += d));
   const done = new Promise<void>((resolve, reject) => ff.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg failed: ${stderr}`)))));
-  const framesPerJump = Math.max(1, Math.round(jumpEveryS * fps));
-  let current: Buffer = Buffer.alloc(0);
-  for (let i = 0; i < Math.round(seconds * fps); i++) {
-    if (i % framesPerJump === 0) current = await frameOf(pick());
-    if (!ff.stdin.write(current)) await new Promise((r) => ff.stdin.once("drain", r));
-  }
+  for await (const frame of frames) if (!ff.stdin.write(frame)) await new Promise((r) => ff.stdin.once("drain", r));
   ff.stdin.end();
   await done;
-  return out;
 }
