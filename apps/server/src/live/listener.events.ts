@@ -104,12 +104,13 @@ export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): v
     socket,
     "listener:crop",
     async (p) => {
-      const { participantId } = await findListener(socket, deps);
-      const key = `${participantId}:${p.seq}:${p.capturedAt}`;
+      const receivedAt = Date.now();
+      const listener = await findListener(socket, deps);
+      const key = `${listener.participantId}:${p.seq}:${p.capturedAt}`;
       const acks = (socket.data.recentAcks ??= new Map());
       const known = acks.get(key);
       if (known) return known;
-      const ack = await deps.hub.once(key, () => handleCrop(socket, p, deps));
+      const ack = await deps.hub.once(key, () => handleCrop(socket, p, deps, listener, receivedAt));
       acks.set(key, ack);
       if (acks.size > RECENT_ACKS) acks.delete(acks.keys().next().value!);
       return ack;
@@ -178,9 +179,13 @@ function takeToken(socket: AppSocket, rateHz: number, now: number): boolean {
   return true;
 }
 
-async function handleCrop(socket: AppSocket, p: Payload<"listener:crop">, deps: ListenerDeps): Promise<ReadingAck> {
-  const receivedAt = Date.now();
-  const { room, participantId } = await findListener(socket, deps);
+async function handleCrop(
+  socket: AppSocket,
+  p: Payload<"listener:crop">,
+  deps: ListenerDeps,
+  { room, participantId }: Awaited<ReturnType<typeof findListener>>,
+  receivedAt: number,
+): Promise<ReadingAck> {
   if (room.status === "ended") throw new AppError("SESSION_ENDED", "this session has ended");
   if (!takeToken(socket, deps.rateHz, Date.now())) throw new AppError("RATE_LIMITED", `send at most ${deps.rateHz} readings per second`);
   const refusal = deps.hub.refusal();
