@@ -38,5 +38,6 @@ export { TimelineQuery, TimelineBucket, Timeline } from "./timeline";
 export { UPLOAD_STATUSES, UPLOAD_INTERRUPTED, UploadStatus, UploadPublicView, UploadProgress, UploadView, isUploadFinished } from "./uploads";
 export { RoomPoint, ListenerPoint, ListenerReport, KeyMoment, Cluster, SessionReport } from "./report";
 export type { ReadingBucket } from "./report";
+export { MAX_FEEDBACK_PER_MINUTE, ListenerFeedback, FeedbackAck, ContributionsDeleted, CorrectionSummary } from "./feedback";
 export { CropOutbox } from "./outbox";
 export type { CropOutboxOptions, CropOutboxStats } from "./outbox";

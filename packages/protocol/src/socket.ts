@@ -1,19 +1,13 @@
 import { z } from "zod";
+import { Binary, CROP_SIDE, CropBytes, CropSeq, MAX_SEQ } from "./crop";
 import { Emotion, Probabilities, ReadingQuality } from "./emotions";
 import type { ErrorBody } from "./errors";
+import { FeedbackAck, ListenerFeedback } from "./feedback";
 import { Marker, Presence, SessionStatus } from "./sessions";
 import type { UploadProgress } from "./uploads";
 
-/** Side of a grey face crop in pixels (the model's input); a crop is CROP_SIDE*CROP_SIDE bytes. */
-export const CROP_SIDE = 48;
+export { CROP_SIDE, MAX_SEQ };
 export const MAX_FRAME_BYTES = 200_000;
-
-const Binary = z
-  .custom<Uint8Array>(
-    (v) => v instanceof Uint8Array || (typeof ArrayBuffer !== "undefined" && v instanceof ArrayBuffer),
-    "must be binary (Uint8Array or ArrayBuffer)",
-  )
-  .transform((v) => (v instanceof Uint8Array ? v : new Uint8Array(v as ArrayBuffer)));
 
 export const ListenerJoin = z.object({
   v: z.literal(1),
@@ -37,8 +31,6 @@ export const ListenerJoined = z.object({
 });
 export type ListenerJoined = z.infer<typeof ListenerJoined>;
 
-/** Largest `seq` (a Postgres integer): a listener sending 30 crops/s for two years stays below it. */
-export const MAX_SEQ = 2_147_483_647;
 /**
  * How far a client's clock stamp (capturedAt, sentAt) may lie from the server's clock. Clients drift and
  * re-send what was queued during an outage, but a stamp a day away is a bug or an attack, and one far
@@ -57,7 +49,7 @@ const ClientStamp = z
 const CropBase = {
   v: z.literal(1),
   /** The listener's own counter; a re-send of the same crop keeps its seq and capturedAt (the dedupe key). */
-  seq: z.number().int().min(0).max(MAX_SEQ),
+  seq: CropSeq,
   capturedAt: ClientStamp,
   /** When this copy was sent (client clock): lets the server place a crop re-sent after an outage at its capture time. */
   sentAt: ClientStamp.optional(),
@@ -68,7 +60,7 @@ export const ListenerCrop = z.discriminatedUnion("kind", [
   z.object({
     ...CropBase,
     kind: z.literal("face"),
-    crop: Binary.refine((b) => b.byteLength === CROP_SIDE * CROP_SIDE, `crop must be ${CROP_SIDE * CROP_SIDE} bytes`),
+    crop: CropBytes,
   }),
   z.object({
     ...CropBase,
@@ -170,6 +162,7 @@ export interface ClientToServerEvents {
   "listener:crop": (payload: ListenerCrop, ack: Ack<ReadingAck>) => void;
   "listener:state": (payload: ListenerState, ack: Ack<null>) => void;
   "listener:leave": (payload: z.input<typeof Empty>, ack: Ack<null>) => void;
+  "listener:feedback": (payload: ListenerFeedback, ack: Ack<FeedbackAck>) => void;
   "speaker:join": (payload: SpeakerJoin, ack: Ack<RoomMood>) => void;
   "speaker:marker": (payload: SpeakerMarker, ack: Ack<Marker>) => void;
   "speaker:start": (payload: z.input<typeof Empty>, ack: Ack<null>) => void;
@@ -191,6 +184,7 @@ export const clientEventSchemas = {
   "listener:crop": ListenerCrop,
   "listener:state": ListenerState,
   "listener:leave": Empty,
+  "listener:feedback": ListenerFeedback,
   "speaker:join": SpeakerJoin,
   "speaker:marker": SpeakerMarker,
   "speaker:start": Empty,
