@@ -104,3 +104,42 @@ def load_cached(path: str, cache_dir: str):
     images, labels, usage = load_fer_csv(path)
     np.savez(cache, images=images, labels=labels, usage=np.array(usage))
     return images, labels, usage, digest
+
+
+def load_labelled_csv(path: str, flag: str):
+    """An extra FER-format CSV (`emotion,pixels[,Usage]`; Usage is ignored) for --extra-csv / --eval-csv.
+
+    Returns (images uint8 [N,48,48], labels int64 [N]). Every error names the flag, the file, the line
+    and the column, because these files come from outside (listeners' corrections, other data sets)."""
+    if not os.path.exists(path):
+        raise DataError(f"{flag}: no CSV at {path}")
+    with _open_text(path) as f:
+        reader = csv.reader(f)
+        header = [h.strip() for h in (next(reader, None) or [])]
+        if header[:2] != ["emotion", "pixels"] or header[2:] not in ([], ["Usage"]):
+            raise DataError(f"{flag} {path}: expected header 'emotion,pixels' or 'emotion,pixels,Usage', got {','.join(header)!r}")
+        images, labels = [], []
+        for line, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise DataError(f"{flag} {path}:{line}: expected {len(header)} columns, got {len(row)}")
+            try:
+                label = int(row[0])
+            except ValueError:
+                raise DataError(f"{flag} {path}:{line}: column emotion: {row[0][:20]!r} is not an integer 0..6") from None
+            if not 0 <= label <= 6:
+                raise DataError(f"{flag} {path}:{line}: column emotion: {label} is outside 0..6")
+            try:
+                px = np.array(row[1].split(), dtype=np.int64)
+            except ValueError:
+                raise DataError(f"{flag} {path}:{line}: column pixels: values must be integers 0..255") from None
+            if px.size != SIDE * SIDE:
+                raise DataError(f"{flag} {path}:{line}: column pixels: expected {SIDE * SIDE} values, got {px.size}")
+            if px.min() < 0 or px.max() > 255:
+                raise DataError(f"{flag} {path}:{line}: column pixels: values must be within 0..255, got {px.min()}..{px.max()}")
+            images.append(px.astype(np.uint8).reshape(SIDE, SIDE))
+            labels.append(label)
+    if not images:
+        raise DataError(f"{flag} {path}: no rows")
+    return np.stack(images), np.array(labels, dtype=np.int64)

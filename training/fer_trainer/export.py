@@ -27,7 +27,7 @@ def export_onnx(net: torch.nn.Module, path: str, size: int) -> None:
 
 
 def write_card(path: str, *, net, size, class_names, mean, std, data_sha256, data_path, epochs,
-               best_epoch, accuracy, recall, confusion, ferplus_weight, hyper) -> dict:
+               best_epoch, accuracy, recall, confusion, ferplus_weight, hyper, extra_eval=None) -> dict:
     card = {
         "name": "emotion-mini-xception",
         "architecture": "mini-Xception (Arriaga et al., 2017)",
@@ -43,6 +43,8 @@ def write_card(path: str, *, net, size, class_names, mean, std, data_sha256, dat
         },
         "output": {"name": "probabilities", "activation": "softmax"},
         "opset": OPSET,
+        "widths": [m.residual[0].out_channels for m in net.blocks],
+        "stem": net.stem[0].out_channels,
         "parameters": count_parameters(net),
         "macsPerFace": count_macs(net, size),
         "training": {
@@ -61,6 +63,7 @@ def write_card(path: str, *, net, size, class_names, mean, std, data_sha256, dat
             "confusion": confusion,
             "confusionLayout": "rows = true class, columns = predicted class, in classNames order",
         },
+        **({"extraEval": extra_eval} if extra_eval is not None else {}),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     with open(path, "w") as f:

@@ -7,6 +7,9 @@ import torch
 from torch import nn
 
 
+BASE_WIDTHS = (16, 32, 64, 128)  # the paper's module widths
+
+
 class SeparableConv2d(nn.Sequential):
     def __init__(self, cin: int, cout: int):
         super().__init__(
@@ -38,7 +41,7 @@ class ResidualModule(nn.Module):
 
 
 class MiniXception(nn.Module):
-    def __init__(self, num_classes: int = 7, widths=(16, 32, 64, 128), stem: int = 8):
+    def __init__(self, num_classes: int = 7, widths=BASE_WIDTHS, stem: int = 8):
         super().__init__()
         self.stem = nn.Sequential(
             nn.Conv2d(1, stem, 3, bias=False),

@@ -99,7 +99,8 @@ def teacher_module(path: str, images_u8: np.ndarray, normalise, device="cpu") ->
     measured with, so a small sample of images is enough; channels_last runs it on the same fast
     oneDNN path as the student (about 1.7x faster than OnnxNet on CPU)."""
     from .model import MiniXception  # imported here: model.py does not depend on the teacher code
-    net = MiniXception()
+    widths, stem = onnx_architecture(path)
+    net = MiniXception(widths=widths, stem=stem)
     unfold_into(net, path, images_u8[:1024], normalise)
     net = net.to(device).to(memory_format=torch.channels_last).eval()
     for p in net.parameters():
@@ -143,6 +144,18 @@ def _teacher_log_probs(path, images_u8, normalise, batch, cache_dir, data_key) -
         np.save(tmp, logp)
         os.replace(tmp, cache)
     return logp
+
+
+def onnx_architecture(path: str):
+    """(module widths, stem width) of an exported mini-Xception, read from its convolution shapes: the
+    stem's first convolution, then five convolutions per module whose last (the 1x1 residual) gives the
+    module's width, then the head. Lets any exported width be a teacher or a starting point."""
+    src = OnnxNet(path)
+    shapes = [tuple(src.weights[ins[1]].shape) for op, ins, _, _ in src.nodes if op == "Conv"]
+    if len(shapes) < 8 or (len(shapes) - 3) % 5:
+        raise TeacherError(f"{path}: {len(shapes)} convolutions is not a mini-Xception (2 stem + 5 per module + head)")
+    widths = tuple(shapes[2 + 5 * k + 4][0] for k in range((len(shapes) - 3) // 5))
+    return widths, shapes[0][0]
 
 
 def unfold_into(net: torch.nn.Module, path: str, images_u8: np.ndarray, normalise, batch: int = 1024) -> None:

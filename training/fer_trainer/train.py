@@ -12,10 +12,11 @@ import torch
 import torch.nn.functional as F
 
 from .augment import random_affine, random_erasing
-from .data import CLASS_NAMES, DataError, load_cached, load_ferplus_votes
+from .data import CLASS_NAMES, DataError, load_cached, load_ferplus_votes, load_labelled_csv, sha256_of
 from .export import export_onnx, write_card
-from .model import MiniXception, count_parameters
-from .teacher import TeacherError, online_teacher_probabilities, teacher_module, teacher_probabilities, unfold_into
+from .init import InitError, load_initial, source_architecture, state_architecture, widths_for
+from .model import BASE_WIDTHS, MiniXception, count_parameters
+from .teacher import TeacherError, online_teacher_probabilities, teacher_module, teacher_probabilities
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEFAULT_CSV = os.path.join(ROOT, "..", "shared", "data", "fer2013", "fer2013.csv.gz")
@@ -38,6 +39,15 @@ def parse_args(argv=None):
     p.add_argument("--checkpoint", default=os.path.join(ROOT, "training", ".checkpoints", "last.pt"))
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     p.add_argument("--swa", action="store_true", help="constant learning rate and stochastic weight averaging of every epoch's weights (use with --init-from)")
+    p.add_argument("--width", type=float, default=None,
+                   help="module width multiplier (1 = the paper's 16/32/64/128; default: the --init-from model's, else 1); "
+                        "a narrower --init-from model is widened to it function-preservingly")
+    p.add_argument("--extra-csv", default=None, metavar="CSV",
+                   help="FER-format CSV (emotion,pixels[,Usage]) whose every row is added to the training set (e.g. listeners' corrections)")
+    p.add_argument("--extra-weight", type=float, default=1.0,
+                   help="sampling weight of each --extra-csv row relative to one FER2013 row (> 0, at most 100)")
+    p.add_argument("--eval-csv", default=None, metavar="CSV",
+                   help="an extra held-out FER-format CSV; its accuracy and size go into the card as extraEval")
     p.add_argument("--init-from", default=None, help="start from the best weights of this checkpoint (or from an exported .onnx model) with a fresh optimiser and schedule (a second, fine-tuning cycle)")
     p.add_argument("--teacher", action="append", default=[], metavar="ONNX",
                    help="distil from this exported model (repeat for an ensemble); its outputs on each training image and its mirror are soft targets")
@@ -63,9 +73,43 @@ def parse_args(argv=None):
     for t in a.teacher:
         if not os.path.exists(t):
             p.error(f"--teacher: no model at {t}")
+    if a.width is not None and not 0.25 <= a.width <= 4:
+        p.error(f"--width must be within 0.25..4, got {a.width}")
+    if not 0 < a.extra_weight <= 100:
+        p.error(f"--extra-weight must be > 0 and at most 100, got {a.extra_weight}")
+    if a.extra_weight != 1.0 and not a.extra_csv:
+        p.error("--extra-weight needs --extra-csv")
+    for flag, path in (("--extra-csv", a.extra_csv), ("--eval-csv", a.eval_csv)):
+        if path is not None and not os.path.isfile(path):
+            p.error(f"{flag}: no CSV at {path}")
     if a.epochs < 1 or a.batch_size < 1:
         p.error("--epochs and --batch-size must be at least 1")
     return a
+
+
+def choose_architecture(a):
+    """(module widths, stem): a resumed checkpoint's; else --width; else the --init-from model's; else the paper's."""
+    if (a.resume or a.export_only) and os.path.exists(a.checkpoint):
+        widths, stem = state_architecture(torch.load(a.checkpoint, map_location="cpu")["model"])
+        if a.width is not None and widths_for(a.width) != widths:
+            raise InitError(f"--width {a.width} gives modules {list(widths_for(a.width))}, but {a.checkpoint} has {list(widths)}")
+        return widths, stem
+    widths, stem = source_architecture(a.init_from) if a.init_from else (BASE_WIDTHS, 8)
+    return (widths_for(a.width) if a.width is not None else widths), stem
+
+
+def epoch_order(n_fer: int, n_extra: int, weight: float) -> torch.Tensor:
+    """One epoch's row order: every FER2013 row once, each extra row (indices after them) `weight` times
+    in expectation (the whole part as copies, the fraction as a random subset), so an epoch's length,
+    and with it the one-cycle schedule, is the same every epoch."""
+    rows = [torch.arange(n_fer)]
+    if n_extra:
+        extra = torch.arange(n_fer, n_fer + n_extra)
+        rows += [extra] * int(weight)
+        part = int(round((weight - int(weight)) * n_extra))
+        rows.append(extra[torch.randperm(n_extra)[:part]])
+    order = torch.cat(rows)
+    return order[torch.randperm(len(order))]
 
 
 def normalise(u8: torch.Tensor) -> torch.Tensor:
@@ -118,6 +162,8 @@ def main(argv=None):
         votes = None
         if a.votes != "none" and a.ferplus_weight > 0:
             votes = load_ferplus_votes(a.votes, len(labels))
+        extra = load_labelled_csv(a.extra_csv, "--extra-csv") if a.extra_csv else None
+        held = load_labelled_csv(a.eval_csv, "--eval-csv") if a.eval_csv else None
     except DataError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -136,8 +182,13 @@ def main(argv=None):
         targets = np.where(has, (1 - a.ferplus_weight) * onehot + a.ferplus_weight * votes, onehot)
     else:
         targets = onehot
-    x_tr = torch.from_numpy(images[tr]).unsqueeze(1)
-    t_tr = torch.from_numpy(targets[tr])
+    train_images, train_targets = images[tr], targets[tr]
+    if extra is not None:  # extra rows carry their one label (no FER+ votes), after the FER2013 rows
+        train_images = np.concatenate([train_images, extra[0]])
+        train_targets = np.concatenate([train_targets, np.eye(7, dtype=np.float32)[extra[1]]])
+    x_tr = torch.from_numpy(train_images).unsqueeze(1)
+    t_tr = torch.from_numpy(train_targets)
+    n_extra = 0 if extra is None else len(extra[1])
     x_va = torch.from_numpy(images[va]).unsqueeze(1)
     k_tr, teachers = None, None
     if a.teacher and a.teacher_view == "augmented":
@@ -151,24 +202,40 @@ def main(argv=None):
     elif a.teacher:
         t0 = time.time()
         try:
-            k_tr = torch.from_numpy(teacher_probabilities(a.teacher, images[tr], normalise, a.kd_temperature,
-                                                           cache_dir=a.cache_dir, data_key=digest))
+            k = teacher_probabilities(a.teacher, images[tr], normalise, a.kd_temperature, cache_dir=a.cache_dir, data_key=digest)
+            if extra is not None:
+                k = np.concatenate([k, teacher_probabilities(a.teacher, extra[0], normalise, a.kd_temperature,
+                                                             cache_dir=a.cache_dir, data_key=sha256_of(a.extra_csv))])
+            k_tr = torch.from_numpy(k)
         except TeacherError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2
-        agree = (k_tr.argmax(1).numpy() == labels[tr]).mean()
+        agree = (k_tr.argmax(1).numpy() == t_tr.argmax(1).numpy()).mean()
         print(f"distilling from {len(a.teacher)} teacher(s) at T={a.kd_temperature}, weight {a.kd_weight}: "
               f"teachers agree with {agree:.4f} of the training labels ({time.time() - t0:.0f}s)", flush=True)
     y_va = torch.from_numpy(labels[va])
 
-    net = MiniXception().to(device).to(memory_format=torch.channels_last)
+    try:
+        widths, stem = choose_architecture(a)
+    except InitError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+    def make_net():
+        return MiniXception(widths=widths, stem=stem)
+
+    net = make_net().to(device).to(memory_format=torch.channels_last)
     decay = [p for n, p in net.named_parameters() if p.ndim == 4]
     no_decay = [p for n, p in net.named_parameters() if p.ndim != 4]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay}, {"params": no_decay, "weight_decay": 0}], lr=a.lr)
     if a.batch_size % 2 or a.batch_size > len(tr):
         print("error: --batch-size must be even and at most the number of training rows", file=sys.stderr)
         return 2
-    steps_per_epoch = len(tr) // a.batch_size
+    rows_per_epoch = len(epoch_order(len(tr), n_extra, a.extra_weight))
+    steps_per_epoch = rows_per_epoch // a.batch_size
+    if extra is not None:
+        print(f"extra training rows: {n_extra} from {os.path.basename(a.extra_csv)}, weight {a.extra_weight} "
+              f"({rows_per_epoch - len(tr)} draws an epoch)", flush=True)
     if a.swa:
         sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda _step: 1.0)
     else:
@@ -178,25 +245,16 @@ def main(argv=None):
 
     init_note = None
     if a.init_from:
-        if not os.path.exists(a.init_from):
-            print(f"error: no checkpoint at {a.init_from}", file=sys.stderr)
+        try:
+            init_note, widened = load_initial(net, a.init_from, images[tr], normalise)
+        except InitError as e:
+            print(f"error: {e}", file=sys.stderr)
             return 2
-        if a.init_from.endswith(".onnx"):
-            # an exported model: batch norm is folded in, so it is unfolded with the training images' statistics
-            try:
-                # batch-norm statistics from every fourth training image: as good, and 4x faster
-                unfold_into(net, a.init_from, images[tr][::4], normalise)
-            except TeacherError as e:
-                print(f"error: {e}", file=sys.stderr)
-                return 2
-            net = net.to(device).to(memory_format=torch.channels_last)
+        net = net.to(device).to(memory_format=torch.channels_last)
+        if a.init_from.endswith(".onnx") or widened:
             init_acc, _, _ = evaluate(net, x_va, y_va, device)
             net = net.to(memory_format=torch.channels_last)
-            init_note = f"initialised from {os.path.basename(a.init_from)} (PublicTest {init_acc:.4f})"
-        else:
-            init = torch.load(a.init_from, map_location=device)
-            net.load_state_dict(init["best_state"])
-            init_note = f"initialised from {os.path.basename(a.init_from)} (epoch {init['best_epoch']}, PublicTest {init['best_acc']:.4f})"
+            init_note = f"{init_note} (PublicTest {init_acc:.4f})" if not widened else f"{init_note}{widened} (PublicTest {init_acc:.4f})"
         print(init_note, flush=True)
     if (a.resume or a.export_only) and os.path.exists(a.checkpoint):
         ck = torch.load(a.checkpoint, map_location=device)
@@ -224,10 +282,10 @@ def main(argv=None):
     for epoch in range(start_epoch + 1, (start_epoch if a.export_only else a.epochs) + 1):
         net.train()
         t0 = time.time()
-        perm = torch.randperm(len(tr))
+        perm = epoch_order(len(tr), n_extra, a.extra_weight)
         total, seen = 0.0, 0
         # drop_last: torch 1.13's oneDNN channels_last backward corrupts memory on odd batch sizes
-        for i in range(0, len(tr) - a.batch_size + 1, a.batch_size):
+        for i in range(0, len(perm) - a.batch_size + 1, a.batch_size):
             idx = perm[i:i + a.batch_size]
             xb = normalise(x_tr[idx]).to(device)
             xb = random_affine(xb)
@@ -272,7 +330,7 @@ def main(argv=None):
 
     swa_used = False
     if a.swa and swa_n:
-        averaged = MiniXception()
+        averaged = make_net()
         state = averaged.state_dict()
         state.update({k: (v / swa_n).float() for k, v in swa_sum.items()})
         averaged.load_state_dict(state)
@@ -283,18 +341,26 @@ def main(argv=None):
             best_state, best_acc, swa_used = averaged.state_dict(), swa_acc, True
             best_epoch = None  # the exported weights are the average, not one epoch's
 
-    net = MiniXception()
+    net = make_net()
     net.load_state_dict(best_state)
     net.eval()
     acc, recall, conf = evaluate(net, x_va, y_va, torch.device("cpu"))
+    extra_eval = None
+    if held is not None:
+        held_acc, _, _ = evaluate(net, torch.from_numpy(held[0]).unsqueeze(1), torch.from_numpy(held[1]), torch.device("cpu"))
+        extra_eval = {"accuracy": held_acc, "n": int(len(held[1])), "file": os.path.basename(a.eval_csv)}
+        print(f"extra evaluation on {os.path.basename(a.eval_csv)}: accuracy {held_acc:.4f} over {len(held[1])} rows", flush=True)
     export_onnx(net, a.out + ".onnx", 48)
     card = write_card(a.out + ".card.json", net=net, size=48, class_names=CLASS_NAMES, mean=MEAN, std=STD,
                       data_sha256=digest, data_path=a.csv, epochs=epoch, best_epoch=best_epoch, accuracy=acc,
                       recall=recall, confusion=conf, ferplus_weight=a.ferplus_weight if votes is not None else 0,
+                      extra_eval=extra_eval,
                       hyper={"batchSize": a.batch_size, "lr": a.lr, "weightDecay": a.weight_decay,
                              "optimizer": ("AdamW, constant learning rate" if a.swa else "AdamW + one-cycle") + (f", then {swa_n} epochs averaged (SWA)" if swa_used else ""), "augmentation": "rotation 10deg, shift 10%, shear 0.1, zoom 10%, hflip"
                              + (f", random erasing p={a.random_erasing}" if a.random_erasing else ""),
                              **({"initFrom": init_note} if init_note else {}),
+                             **({"extraTraining": {"file": os.path.basename(a.extra_csv), "rows": n_extra, "weight": a.extra_weight,
+                                                   "sha256": sha256_of(a.extra_csv)}} if extra is not None else {}),
                              **({"distillation": {"teachers": [os.path.basename(t) for t in a.teacher], "weight": a.kd_weight,
                                                   "temperature": a.kd_temperature, "teacherView": a.teacher_view}} if a.teacher else {}),
                              **({"weightAverage": f"all {swa_n} epochs"} if swa_used else {})})
