@@ -4,7 +4,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { createDb, type Db } from "@emotion/db";
 import type { Vision } from "@emotion/vision";
-import { loadVision } from "@emotion/vision/node";
+import { loadVision, MODEL_PATH } from "@emotion/vision/node";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { embeddedDbDir, env as processEnv, type Env } from "./env";
 import { installErrorHandler } from "./http/errors";
@@ -12,12 +12,14 @@ import { installRateLimits } from "./http/rate-limits";
 import { healthRoutes } from "./http/health.routes";
 import { predictRoutes } from "./http/predict.routes";
 import { webRoutes } from "./http/web.routes";
+import { feedbackRoutes } from "./feedback/feedback.routes";
 import { reportRoutes } from "./report/report.routes";
 import { JoinGuard } from "./sessions/join-guard";
 import { sessionRoutes } from "./sessions/session.routes";
 import { uploadRoutes } from "./uploads/upload.routes";
 import { useZodSchemas, zodToOpenApi } from "./http/zod";
 import type { LiveHub } from "./live/hub";
+import type { ModelSpec } from "./live/inference-pool";
 import { attachLive } from "./live/socket";
 import { loadTemporalFilter } from "./live/temporal";
 import type { TemporalFilter } from "@emotion/vision/temporal";
@@ -26,6 +28,8 @@ export interface VisionHolder {
   current: Vision | null;
   /** Why the model is not loaded (null when it is). */
   error: string | null;
+  /** The emotion model version in use, as inference workers load it; null without a model. */
+  model: ModelSpec | null;
 }
 
 declare module "fastify" {
@@ -78,7 +82,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.decorate("db", db);
   if (db.migrationsApplied.length) app.log.info({ migrations: db.migrationsApplied }, "database migrated");
 
-  const vision: VisionHolder = { current: null, error: null };
+  const vision: VisionHolder = { current: null, error: null, model: null };
   if (givenVision !== undefined) vision.current = givenVision;
   else {
     try {
@@ -90,12 +94,14 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
     }
   }
   if (!vision.current && !vision.error) vision.error = "no model given";
+  // The shipped model is version 1 of the registry; a given vision (tests) is taken to be it too.
+  if (vision.current) vision.model = { version: 1, card: vision.current.card, bytes: null, path: MODEL_PATH };
   app.decorate("vision", vision);
   const temporal = { current: await loadTemporalFilter(config.TEMPORAL_FILTER, app.log) };
   app.addHook("onClose", () => temporal.current?.release());
   app.decorate("temporal", temporal);
   // The live hub before the routes: they use it (markers, upload progress), never its Socket.IO server.
-  app.decorate("live", attachLive(app));
+  app.decorate("live", await attachLive(app));
 
   await app.register(swagger, {
     openapi: {
@@ -114,6 +120,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   await app.register(predictRoutes);
   await app.register(sessionRoutes);
   await app.register(reportRoutes);
+  await app.register(feedbackRoutes);
   await app.register(uploadRoutes);
   await app.register(webRoutes, { root: config.WEB_DIST ?? DEFAULT_WEB_DIST });
   return app;

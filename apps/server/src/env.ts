@@ -27,6 +27,18 @@ export const Env = z
     INIT_CWD: z.string().optional(),
     /** Base of the links handed out (join and dashboard); default: the request's own origin. */
     PUBLIC_URL: z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL such as https://talks.example.com" }).optional(),
+    /**
+     * redis:// URL: cluster mode. Socket.IO events reach sockets on every instance (Redis streams
+     * adapter) and instances share room state; without it the server is one process on its own.
+     */
+    REDIS_URL: z
+      .url({ protocol: /^rediss?$/, error: "expected a redis:// or rediss:// URL such as redis://redis:6379 (leave it empty for one instance)" })
+      .optional(),
+    /** This instance's name in logs and /health (default: host name and process id). */
+    INSTANCE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "expected 1-64 letters, digits, '.', '_' or '-'" })
+      .optional(),
     /** Built web app to serve (default apps/web/dist). */
     WEB_DIST: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -36,15 +48,24 @@ export const Env = z
     MAX_VIDEO_BYTES: int(1024).default(500 * 1024 * 1024),
     /** Frames sampled per second of an uploaded recording. */
     UPLOAD_FPS: z.coerce.number().min(0.2).max(30).default(2),
-    /** Recordings waiting for analysis (not counting the one analysed); beyond it uploads get 429. */
+    /** Recordings waiting for analysis (not counting those being analysed), all instances together; beyond it uploads get 429. */
     MAX_QUEUED_UPLOADS: int(1).max(10_000).default(20),
-    /** Disk space for recordings waiting in DATA_DIR/uploads; an upload that does not fit gets 507. */
+    /** Space for recordings waiting in the database (upload_chunks, all instances together); an upload that does not fit gets 507. */
     UPLOAD_DISK_QUOTA_BYTES: int(1024).default(10 * 1024 * 1024 * 1024),
+    /** Recordings this instance analyses at once; 0: it only receives uploads and leaves the analysis to other instances. */
+    UPLOAD_CONCURRENCY: int(0).max(8).default(1),
+    /** Analyses of one recording started before an instance dying during it fails the upload ("interrupted"). */
+    MAX_UPLOAD_ATTEMPTS: int(1).max(10).default(2),
+    /** An instance renews the lease of its upload jobs every second; a lease this old means it died and another instance takes the job over. */
+    UPLOAD_LEASE_MS: int(2000).max(600_000).default(15_000),
     /** ONNX Runtime execution providers in order of preference, e.g. "cuda,cpu" on a GPU host. */
     /** What tiles, the room mood and the self view show: the learned GRU filter (default), an EMA, or single readings. */
     TEMPORAL_FILTER: z.enum(["gru", "ema", "off"]).default("gru"),
     INFERENCE_PROVIDERS: z
       .string()
+      .regex(/^\s*(cpu|cuda|tensorrt|dml|coreml|webgpu)\s*(,\s*(cpu|cuda|tensorrt|dml|coreml|webgpu)\s*)*$/, {
+        error: "expected ONNX Runtime providers separated by commas, from cpu, cuda, tensorrt, dml, coreml, webgpu (e.g. cuda,cpu)",
+      })
       .optional()
       .transform((v) =>
         v

@@ -123,6 +123,8 @@ export const ListenerTile = z.object({
   dominant: Emotion.nullable(),
   confidence: z.number().nullable(),
   lastAt: z.number().nullable(),
+  /** The listener's capture stamp (its clock) of the reading shown: capture-to-dashboard latency is measured with it. */
+  capturedAt: z.number().nullable().optional(),
 });
 export type ListenerTile = z.infer<typeof ListenerTile>;
 

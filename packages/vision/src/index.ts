@@ -1,4 +1,6 @@
 export { createVision } from "./vision";
+export { createClassifier } from "./classifier";
+export type { Classifier, CreateClassifierOptions } from "./classifier";
 export type { CreateVisionOptions, Vision, FaceReadout } from "./vision";
 export { cropFace, laplacianVariance, estimateYaw, DEFAULT_QUALITY } from "./crop";
 export { FaceTracker } from "./tracker";

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { AppError } from "@emotion/protocol";
+import { createClassifier, type Classifier } from "./classifier";
 import { createVision, type Vision } from "./vision";
 import type { ModelCard, QualityOptions, RawImage } from "./types";
 
@@ -36,26 +37,47 @@ export function readCard(modelPath: string): ModelCard {
   }
 }
 
+const sessionOptionsOf = (options: Pick<LoadVisionOptions, "threads" | "executionProviders">) => ({
+  ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
+  ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
+});
+
+export interface LoadClassifierOptions extends Pick<LoadVisionOptions, "threads" | "executionProviders"> {
+  /** The ONNX model: its bytes (a version from the database) or a file (default: the shipped model). */
+  model?: Uint8Array | string;
+  /** Its card; default: the file's `.card.json` (required with bytes). */
+  card?: ModelCard;
+}
+
+/** Loads only the emotion classifier on onnxruntime-node (inference workers, hot swap). */
+export async function loadClassifier(options: LoadClassifierOptions = {}): Promise<Classifier> {
+  const model = options.model ?? MODEL_PATH;
+  if (typeof model !== "string" && !options.card) throw new AppError("NOT_READY", "a model given as bytes needs its card");
+  const card = options.card ?? readCard(resolve(model as string));
+  const bytes = typeof model === "string" ? readModelFile(resolve(model)) : model;
+  return createClassifier({ ort, model: bytes, card, sessionOptions: { graphOptimizationLevel: "all", logSeverityLevel: 3, ...sessionOptionsOf(options) } });
+}
+
+function readModelFile(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new AppError("NOT_READY", `cannot read the emotion model ${path}: ${(e as Error).message}`);
+  }
+}
+
 /** Loads the shipped models on onnxruntime-node. */
 export async function loadVision(options: LoadVisionOptions = {}): Promise<Vision> {
   const modelPath = options.modelPath ? resolve(options.modelPath) : MODEL_PATH;
   const card = readCard(modelPath);
-  let emotionModel: Uint8Array;
-  try {
-    emotionModel = readFileSync(modelPath);
-  } catch (e) {
-    throw new AppError("NOT_READY", `cannot read the emotion model ${modelPath}: ${(e as Error).message}`);
-  }
+  const emotionModel = readModelFile(modelPath);
   return createVision({
     ort,
     emotionModel,
     detectorModel: readFileSync(DETECTOR_PATH),
     card,
     quality: options.quality,
-    sessionOptions: {
-      ...(options.threads ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 } : {}),
-      ...(options.executionProviders ? { executionProviders: options.executionProviders } : {}),
-    },
+    sessionOptions: sessionOptionsOf(options),
   });
 }
 
@@ -92,3 +114,4 @@ export async function decodeImage(bytes: Uint8Array, limits: { maxPixels?: numbe
 }
 
 export type { Vision } from "./vision";
+export type { Classifier } from "./classifier";

@@ -32,6 +32,8 @@ export interface EmotionResult {
   probabilities: Probabilities;
   dominant: Emotion;
   confidence: number;
+  /** The version of the emotion model that produced it, where the caller tracks versions (the server). */
+  modelVersion?: number;
 }
 
 /** The model card written by the trainer next to the ONNX file (fields the runtime needs). */

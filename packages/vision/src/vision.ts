@@ -1,12 +1,11 @@
 import type * as ort from "onnxruntime-common";
-import { EMOTIONS, type FacePrediction, toProbabilities, dominantOf, AppError } from "@emotion/protocol";
+import type { FacePrediction } from "@emotion/protocol";
 import { DETECTOR_SIDE, decodeDetections, letterboxInput } from "./blazeface";
+import { createClassifier, openSession, type Classifier, type Ort } from "./classifier";
 import { cropFace } from "./crop";
 import { searchFaces, type Window } from "./face-search";
 import { checkDetectOptions, shiftFace, unmirrorFace } from "./window";
 import type { DetectOptions, EmotionResult, Face, FaceCrop, ModelCard, QualityOptions, RawImage } from "./types";
-
-type Ort = Pick<typeof ort, "InferenceSession" | "Tensor">;
 
 export interface CreateVisionOptions {
   ort: Ort;
@@ -24,47 +23,47 @@ export interface FaceReadout {
 }
 
 export interface Vision {
-  card: ModelCard;
+  /** The card of the emotion model in use (it changes when the classifier is swapped). */
+  readonly card: ModelCard;
+  /** The execution provider of the emotion model and of the detector. */
+  readonly providers: { classifier: string; detector: string };
   detectFaces(image: RawImage, opts?: DetectOptions): Promise<Face[]>;
   cropFace(image: RawImage, face: Face): FaceCrop;
   classify(crops: Uint8Array[]): Promise<EmotionResult[]>;
   /** Crops, quality-gates and classifies (in one batch) the given faces of an image, in their order. */
   readFaces(image: RawImage, faces: Face[]): Promise<FaceReadout[]>;
   analyze(image: RawImage, opts?: DetectOptions): Promise<FacePrediction[]>;
+  /**
+   * Puts another emotion model in use (hot swap): calls from now on use `next`; the one it replaces is
+   * released once the calls already running on it have finished.
+   */
+  swapClassifier(next: Classifier): void;
   release(): Promise<void>;
-}
-
-async function openSession(o: Ort, model: Uint8Array | string, opts: ort.InferenceSession.SessionOptions) {
-  return typeof model === "string" ? o.InferenceSession.create(model, opts) : o.InferenceSession.create(model, opts);
-}
-
-function checkCard(card: ModelCard): number[] {
-  if (card.input.channels !== 1) throw new AppError("NOT_READY", `model card: expected 1 input channel, got ${card.input.channels}`);
-  // Map our fixed class order onto the model's output order, so a card in another order still works.
-  return EMOTIONS.map((name) => {
-    const i = card.classNames.indexOf(name);
-    if (i < 0) throw new AppError("NOT_READY", `model card: class "${name}" missing from classNames`);
-    return i;
-  });
 }
 
 /** Loads BlazeFace and the emotion classifier on the given ONNX Runtime (node or web). */
 export async function createVision(options: CreateVisionOptions): Promise<Vision> {
-  const { ort: o, card } = options;
-  const order = checkCard(card);
-  const side = card.input.size;
-  const { mean, std } = card.input.normalisation;
+  const { ort: o } = options;
   // logSeverityLevel 3: BlazeFace's file carries unused initialisers that ORT warns about on every load
   const sessionOptions: ort.InferenceSession.SessionOptions = { graphOptimizationLevel: "all", logSeverityLevel: 3, ...options.sessionOptions };
-  const [classifier, detector] = await Promise.all([
-    openSession(o, options.emotionModel, sessionOptions),
+  const [first, opened] = await Promise.all([
+    createClassifier({ ort: o, model: options.emotionModel, card: options.card, sessionOptions }),
     openSession(o, options.detectorModel, sessionOptions),
   ]);
+  const detector = opened.session;
+  let classifier: Classifier = first;
+  /** Calls running per classifier, so a swapped-out one is released only when its last call ends. */
+  const running = new Map<Classifier, number>();
+  const retired = new Set<Classifier>();
+  const releaseIfDone = (c: Classifier) => {
+    if (retired.has(c) && !running.get(c)) {
+      retired.delete(c);
+      running.delete(c);
+      void c.release().catch(() => {});
+    }
+  };
   const detInName = detector.inputNames[0]!;
   const [scores16, scores8, boxes16, boxes8] = detector.outputNames as [string, string, string, string];
-  const clsIn = classifier.inputNames[0]!;
-  const clsOut = classifier.outputNames[0]!;
-  const lookup = new Float32Array(256).map((_, v) => (v - mean) / std);
 
   /** Runs BlazeFace on one window of the image; faces in source pixels, in the detector's own order. */
   async function detectInWindow(image: RawImage, window: Window, minScore: number, isMirrored: boolean): Promise<Face[]> {
@@ -90,27 +89,18 @@ export async function createVision(options: CreateVisionOptions): Promise<Vision
   }
 
   async function classify(crops: Uint8Array[]): Promise<EmotionResult[]> {
-    if (crops.length === 0) return [];
-    const n = crops.length;
-    const data = new Float32Array(n * side * side);
-    crops.forEach((crop, k) => {
-      if (crop.length !== side * side) throw new AppError("VALIDATION_FAILED", `crop ${k} has ${crop.length} pixels, expected ${side * side}`);
-      const base = k * side * side;
-      for (let i = 0; i < crop.length; i++) data[base + i] = lookup[crop[i]!]!;
-    });
-    const out = await classifier.run({ [clsIn]: new o.Tensor("float32", data, [n, 1, side, side]) });
-    const probs = out[clsOut]!.data as Float32Array;
-    const k = card.classNames.length;
-    const results: EmotionResult[] = [];
-    for (let r = 0; r < n; r++) {
-      const p = toProbabilities(order.map((i) => probs[r * k + i]!));
-      const dominant = dominantOf(p);
-      results.push({ probabilities: p, dominant, confidence: p[dominant] });
+    const c = classifier;
+    running.set(c, (running.get(c) ?? 0) + 1);
+    try {
+      return await c.classify(crops);
+    } finally {
+      running.set(c, running.get(c)! - 1);
+      releaseIfDone(c);
     }
-    return results;
   }
 
   async function readFaces(image: RawImage, faces: Face[]): Promise<FaceReadout[]> {
+    const side = classifier.card.input.size;
     const crops = faces.map((f) => cropFace(image, f, side, options.quality));
     const good = crops.flatMap((c, i) => (c.quality.ok ? [i] : []));
     const results = await classify(good.map((i) => crops[i]!.pixels));
@@ -135,13 +125,27 @@ export async function createVision(options: CreateVisionOptions): Promise<Vision
   }
 
   return {
-    card,
+    get card() {
+      return classifier.card;
+    },
+    get providers() {
+      return { classifier: classifier.provider, detector: opened.provider };
+    },
     detectFaces,
-    cropFace: (image, face) => cropFace(image, face, side, options.quality),
+    cropFace: (image, face) => cropFace(image, face, classifier.card.input.size, options.quality),
     classify,
     readFaces,
     analyze,
+    swapClassifier(next) {
+      const old = classifier;
+      if (next === old) return;
+      classifier = next;
+      retired.add(old);
+      releaseIfDone(old);
+    },
     async release() {
+      for (const c of retired) await c.release().catch(() => {});
+      retired.clear();
       await Promise.all([classifier.release(), detector.release()]);
     },
   };

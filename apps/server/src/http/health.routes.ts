@@ -4,7 +4,22 @@ import type { ZodTypeProvider } from "./zod";
 
 export const Health = z.object({
   status: z.enum(["ok", "degraded"]),
-  model: z.object({ loaded: z.boolean(), name: z.string().nullable(), accuracy: z.number().nullable(), error: z.string().nullable() }),
+  model: z.object({
+    loaded: z.boolean(),
+    name: z.string().nullable(),
+    accuracy: z.number().nullable(),
+    error: z.string().nullable(),
+    /** The registry version in use (hot swap moves every instance and worker to the active one). */
+    version: z.number().nullable(),
+    /** The ONNX Runtime execution provider of the in-process model (the image API, uploads). */
+    provider: z.string().nullable(),
+  }),
+  /** The inference workers that classify live crops: the model version and the execution provider each actually uses. */
+  workers: z.array(
+    z.object({ ready: z.boolean(), modelVersion: z.number().nullable(), provider: z.string().nullable(), providerError: z.string().nullable() }),
+  ),
+  /** This instance: its name, and whether it shares live state with others through Redis (REDIS_URL). */
+  instance: z.object({ id: z.string(), clustered: z.boolean() }),
   detector: z.object({ loaded: z.boolean() }),
   db: z.object({ ok: z.boolean(), driver: z.enum(["pglite", "postgres"]) }),
   /** This process's resident memory (load tests against --url read it). */
@@ -32,7 +47,11 @@ export const healthRoutes: FastifyPluginAsync = async (base) => {
           name: typeof card?.name === "string" ? card.name : null,
           accuracy: typeof accuracy === "number" ? accuracy : null,
           error: vision ? null : app.vision.error,
+          version: vision ? (app.vision.model?.version ?? null) : null,
+          provider: vision?.providers.classifier ?? null,
         },
+        workers: app.live.workers,
+        instance: { id: app.live.instance.id, clustered: app.live.instance.isClustered },
         detector: { loaded: Boolean(vision) },
         db: { ok: isDbOk, driver: app.db.driver },
         memory: { rssMb: Math.round(process.memoryUsage.rss() / 1048576) },

@@ -13,6 +13,8 @@ import {
 import type { TemporalFilter } from "@emotion/vision/temporal";
 import type { FastifyBaseLogger } from "fastify";
 import type { Batcher } from "./batcher";
+import type { Cluster } from "./cluster";
+import type { InferencePool, WorkerStatus } from "./inference-pool";
 import { claimTMs, RoomState } from "./room";
 import { listenersRoom, readingsRoom, speakersRoom, type AppServer } from "./types";
 import type { ReadingWriter } from "./writer";
@@ -28,7 +30,17 @@ export interface LiveHubOptions {
   maxPendingRows?: number;
   /** The per-listener temporal filter (tiles, room mood, self view); null shows single readings. */
   temporal?: { current: TemporalFilter | null };
+  /** The other instances of the deployment (cluster mode); default: none. */
+  cluster?: Cluster;
+  /** The inference workers (their state goes to /health). */
+  pool?: InferencePool;
 }
+
+/**
+ * When in each second the room mood is pushed: after the instances' listener snapshots (sent on the
+ * second) have arrived, so a reading on another instance reaches the dashboard in about one tick.
+ */
+const MOOD_PHASE_MS = 250;
 
 /** A listener silent for this long starts a fresh filter state: what it showed before says nothing now. */
 const FILTER_RESET_MS = 10_000;
@@ -69,9 +81,12 @@ export function placeCapture(r: Pick<NewReading, "capturedAt" | "serverAt" | "re
  */
 export class LiveHub {
   private readonly rooms = new Map<string, Promise<RoomState | null>>();
+  /** The rooms of `rooms` that have loaded, for the synchronous paths (snapshots, the readings push). */
+  private readonly settled = new Map<string, RoomState>();
   private readonly outbox = new Map<string, LiveReading[]>();
   private isOutboxScheduled = false;
-  private readonly ticker: NodeJS.Timeout;
+  private ticker: NodeJS.Timeout;
+  private isClosed = false;
   /** Crops being classified or stored, by identity: a re-send of one waits for the first copy's ack. */
   private readonly inProgress = new Map<string, Promise<ReadingAck>>();
   readonly staleMs: number;
@@ -82,8 +97,48 @@ export class LiveHub {
 
   constructor(private readonly options: LiveHubOptions) {
     this.staleMs = Math.max(3000, (3 / options.rateHz) * 1000);
-    this.ticker = setInterval(() => this.tick(), 1000);
-    this.ticker.unref();
+    this.ticker = this.startTicker();
+    const cluster = options.cluster;
+    if (cluster?.isClustered) {
+      cluster.subscribe("room:status", ({ sessionId, status, startedAt }) => {
+        void this.rooms.get(sessionId)?.then((room) => {
+          if (!room) return;
+          room.status = status;
+          room.startedAt = startedAt;
+        });
+      });
+      cluster.subscribe("room:listeners", ({ sessionId, from, at, listeners }) => {
+        // Only rooms this instance holds (a speaker or listeners here) need the others' listeners.
+        void this.rooms.get(sessionId)?.then((room) => room?.applySnapshot(from, at, listeners));
+      });
+      cluster.subscribe("room:readers", ({ sessionId }) => {
+        void this.rooms.get(sessionId)?.then((room) => {
+          if (room) room.readersUntil = Date.now() + 3000;
+        });
+      });
+    }
+  }
+
+  /** Ticks once a second on the second (all instances alike): snapshots go out on it, the mood MOOD_PHASE_MS later. */
+  private startTicker(): NodeJS.Timeout {
+    const schedule = (): NodeJS.Timeout => {
+      const timer = setTimeout(
+        () => {
+          if (this.isClosed) return;
+          this.ticker = schedule();
+          this.publishListeners();
+          setTimeout(() => this.tick(), MOOD_PHASE_MS).unref();
+        },
+        1000 - (Date.now() % 1000),
+      );
+      timer.unref();
+      return timer;
+    };
+    return schedule();
+  }
+
+  private get cluster(): Cluster | undefined {
+    return this.options.cluster?.isClustered ? this.options.cluster : undefined;
   }
 
   get io(): AppServer {
@@ -95,6 +150,17 @@ export class LiveHub {
   get writer(): ReadingWriter {
     return this.options.writer;
   }
+  /** This instance's name and whether it shares the deployment's state through Redis. */
+  get instance(): { id: string; isClustered: boolean } {
+    return { id: this.options.cluster?.instanceId ?? "local", isClustered: Boolean(this.options.cluster?.isClustered) };
+  }
+  get workers(): WorkerStatus[] {
+    return this.options.pool?.workers() ?? [];
+  }
+  /** Moves the inference workers to the app's current model version (hot swap). */
+  swapModel(): void {
+    this.options.pool?.swapModel();
+  }
 
   /** The session's room, loaded from the database on first use; null for an unknown session. */
   room(sessionId: string): Promise<RoomState | null> {
@@ -103,7 +169,7 @@ export class LiveHub {
       room = this.load(sessionId);
       this.rooms.set(sessionId, room);
       room.then(
-        (r) => r || this.rooms.delete(sessionId),
+        (r) => (r && this.rooms.get(sessionId) === room ? this.settled.set(sessionId, r) : this.rooms.delete(sessionId)),
         () => this.rooms.delete(sessionId),
       );
     }
@@ -149,7 +215,10 @@ export class LiveHub {
     const hasChanged = room.status !== session.status;
     room.status = session.status;
     room.startedAt = session.startedAt?.getTime() ?? null;
-    if (hasChanged) this.options.io.to([speakersRoom(sessionId), listenersRoom(sessionId)]).emit("session:status", { status: session.status });
+    if (hasChanged) {
+      this.options.io.to([speakersRoom(sessionId), listenersRoom(sessionId)]).emit("session:status", { status: session.status });
+      this.cluster?.publish("room:status", { sessionId, status: session.status, startedAt: room.startedAt });
+    }
     return session.status;
   }
 
@@ -241,7 +310,7 @@ export class LiveHub {
     // (captured before the one shown) is stored but leaves the tile as it is.
     if (entry && capture >= (entry.latestCapture ?? -Infinity)) {
       const shown = r.smoothed ?? { dominant: r.dominant, probabilities: r.probabilities, confidence: r.confidence };
-      entry.latest = { at: r.serverAt, quality: r.quality, ...shown };
+      entry.latest = { at: r.serverAt, quality: r.quality, ...shown, capturedAt: r.capturedAt };
       entry.latestCapture = capture;
     }
     const live: LiveReading = {
@@ -266,8 +335,27 @@ export class LiveHub {
 
   private flushOutbox(): void {
     this.isOutboxScheduled = false;
-    for (const [sessionId, readings] of this.outbox) this.options.io.to(readingsRoom(sessionId)).emit("session:readings", readings);
+    const now = Date.now();
+    for (const [sessionId, readings] of this.outbox) {
+      // Every reading is pushed only where a speaker asked for it: in cluster mode each broadcast is a
+      // Redis stream entry, which thousands of readings a second need not be when nobody reads them.
+      const hasLocalReaders = Boolean(this.options.io.sockets.adapter.rooms.get(readingsRoom(sessionId))?.size);
+      const room = this.settled.get(sessionId);
+      if (!this.cluster || hasLocalReaders || (room && room.readersUntil > now)) this.options.io.to(readingsRoom(sessionId)).emit("session:readings", readings);
+    }
     this.outbox.clear();
+  }
+
+  /** Cluster mode: tells the other instances which listeners are connected here, per live room. */
+  private publishListeners(now = Date.now()): void {
+    const cluster = this.cluster;
+    if (!cluster) return;
+    for (const [sessionId, room] of this.settled) {
+      if (room.status !== "live") continue;
+      const listeners = room.snapshot(now);
+      if (listeners.length) cluster.publish("room:listeners", { sessionId, from: cluster.instanceId, at: now, listeners });
+      if (this.options.io.sockets.adapter.rooms.get(readingsRoom(sessionId))?.size) cluster.publish("room:readers", { sessionId });
+    }
   }
 
   /** Pushes `session:mood` for every live room this instance holds. */
@@ -280,10 +368,15 @@ export class LiveHub {
           const hasLocalSockets =
             [...room.listeners.values()].some((l) => l.socketId) || Boolean(this.options.io.sockets.adapter.rooms.get(speakersRoom(sessionId))?.size);
           if (!hasLocalSockets) {
-            this.rooms.delete(sessionId); // nothing here needs it; rebuilt from the database when next used
+            // nothing here needs it; rebuilt from the database when next used
+            this.rooms.delete(sessionId);
+            this.settled.delete(sessionId);
             return;
           }
-          if (room.status === "live") this.options.io.to(speakersRoom(sessionId)).emit("session:mood", room.mood(now, MAX_LEFT_TILES));
+          // Each instance pushes to its own speakers only (io.local): in cluster mode a broadcast would reach
+          // every instance's speakers, and each instance computes the whole room from the others' snapshots.
+          const hasSpeakers = Boolean(this.options.io.sockets.adapter.rooms.get(speakersRoom(sessionId))?.size);
+          if (room.status === "live" && hasSpeakers) this.options.io.local.to(speakersRoom(sessionId)).emit("session:mood", room.mood(now, MAX_LEFT_TILES));
         })
         .catch((err: unknown) => this.options.log.error({ err, sessionId }, "could not push the room mood"));
     }
@@ -291,7 +384,8 @@ export class LiveHub {
 
   /** Stops the ticker and sends what is queued; the batcher and writer are drained by the caller. */
   close(): void {
-    clearInterval(this.ticker);
+    this.isClosed = true;
+    clearTimeout(this.ticker);
     this.flushOutbox();
   }
 }

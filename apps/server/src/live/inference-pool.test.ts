@@ -3,7 +3,9 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { EmotionResult, Vision } from "@emotion/vision";
 import { sampleCrops, testVision } from "../test/fixtures";
 import { createBatcher } from "./batcher";
-import { classifyInRuns, createInferencePool, inferenceWorkersFor, RUN_MAX, type InferencePool } from "./inference-pool";
+import { readFileSync } from "node:fs";
+import { MODEL_PATH } from "@emotion/vision/node";
+import { classifyInRuns, createInferencePool, inferenceWorkersFor, RUN_MAX, type InferencePool, type ModelSpec } from "./inference-pool";
 
 const errors: unknown[] = [];
 const log = { info: () => {}, warn: () => {}, error: (o: unknown) => errors.push(o) } as unknown as FastifyBaseLogger;
@@ -20,8 +22,10 @@ describe("inference worker pool", () => {
   let vision: Vision;
   let crops: Uint8Array[];
   let pool: InferencePool | null = null;
+  let v1: ModelSpec;
   beforeAll(async () => {
     vision = await testVision();
+    v1 = { version: 1, card: vision.card, bytes: null, path: MODEL_PATH };
     crops = await sampleCrops(vision, 3);
   });
   afterEach(async () => {
@@ -36,7 +40,7 @@ describe("inference worker pool", () => {
       size: 1,
       threads: 1,
       fallback: (c) => ((inProcess += c.length), vision.classify(c)),
-      expectedCard: () => vision.card,
+      model: () => v1,
       log,
     });
     const batch = Array.from({ length: 40 }, (_, i) => crops[i % crops.length]!);
@@ -64,7 +68,7 @@ describe("inference worker pool", () => {
       threads: 1,
       workerUrl: new URL("../test/dying.worker.mjs", import.meta.url),
       fallback: (c) => ((inProcess += c.length), vision.classify(c)),
-      expectedCard: () => vision.card,
+      model: () => v1,
       log,
     });
     pool.warmUp();
@@ -85,7 +89,7 @@ describe("inference worker pool", () => {
       threads: 1,
       jobTimeoutMs: 1,
       fallback: (c) => ((inProcess += c.length), vision.classify(c)),
-      expectedCard: () => vision.card,
+      model: () => v1,
       log,
     });
     pool.warmUp();
@@ -98,20 +102,47 @@ describe("inference worker pool", () => {
     expect(JSON.stringify(errors)).toMatch(/longer than 1 ms \(INFERENCE_JOB_TIMEOUT_MS\)/);
   });
 
-  it("keeps classifying in-process when the worker's model is not the app's", async () => {
-    let inProcess = 0;
-    pool = createInferencePool({
-      size: 1,
-      threads: 1,
-      fallback: (c) => ((inProcess += c.length), vision.classify(c)),
-      expectedCard: () => ({ ...vision.card, name: "another model" }),
-      log,
-    });
+  it("swaps every worker to a new model version without dropping a batch, and tags each result with its version", async () => {
+    let model: ModelSpec = v1;
+    pool = createInferencePool({ size: 1, threads: 1, fallback: (c) => vision.classify(c), model: () => model, log });
     pool.warmUp();
+    await waitFor(() => pool!.readyWorkers === 1);
+    expect((await pool.classify(crops)).map((r) => r.modelVersion)).toEqual(crops.map(() => 1));
+    // Version 2: the same network given as bytes, so the answers must not change, only the version.
+    model = { version: 2, card: vision.card, bytes: readFileSync(MODEL_PATH), path: null };
+    pool.swapModel();
+    const during = await Promise.all(Array.from({ length: 20 }, () => pool!.classify(crops)));
+    expect(during.flat()).toHaveLength(20 * crops.length);
+    await waitFor(() => pool!.workers()[0]!.modelVersion === 2);
+    const after = await pool.classify(crops);
+    expect(after.map((r) => r.modelVersion)).toEqual(crops.map(() => 2));
+    expect(after.map((r) => r.dominant)).toEqual((await vision.classify(crops)).map((r) => r.dominant));
+    expect(errors).toEqual([]);
+  });
+
+  it("keeps a worker on its old model when the new one cannot load, and classifies in-process meanwhile", async () => {
+    let inProcess = 0;
+    let model: ModelSpec = v1;
+    pool = createInferencePool({ size: 1, threads: 1, fallback: (c) => ((inProcess += c.length), vision.classify(c)), model: () => model, log });
+    pool.warmUp();
+    await waitFor(() => pool!.readyWorkers === 1);
+    model = { version: 3, card: vision.card, bytes: new Uint8Array([1, 2, 3]), path: null };
+    pool.swapModel();
     await waitFor(() => errors.length > 0);
-    expect(pool.readyWorkers).toBe(0);
+    expect(JSON.stringify(errors)).toMatch(/"modelVersion":3,"reason":"Failed to load model/);
+    expect(pool.workers()[0]!.modelVersion).toBe(1);
     expect((await pool.classify(crops)).length).toBe(crops.length);
     expect(inProcess).toBe(crops.length);
+  });
+
+  it("passes INFERENCE_PROVIDERS to the workers and reports the provider each one uses", async () => {
+    pool = createInferencePool({ size: 1, threads: 1, providers: ["cuda", "cpu"], fallback: (c) => vision.classify(c), model: () => v1, log });
+    pool.warmUp();
+    await waitFor(() => pool!.readyWorkers === 1);
+    const [worker] = pool.workers();
+    // This build of onnxruntime-node has no CUDA: the worker must say so and serve on the CPU.
+    if (worker!.provider === "cpu") expect(worker!.providerError).toMatch(/^cuda: /);
+    else expect(worker!.provider).toBe("cuda");
   });
 
   it("classifies a large batch in runs of at most RUN_MAX crops, keeping the order", async () => {

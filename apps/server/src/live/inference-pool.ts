@@ -3,29 +3,58 @@ import { CROP_SIDE, dominantOf, EMOTIONS, toProbabilities } from "@emotion/proto
 import type { EmotionResult, ModelCard } from "@emotion/vision";
 import type { FastifyBaseLogger } from "fastify";
 
+/** An emotion model version as a worker loads it: bytes (a version from the database) or a file (a shipped one). */
+export interface ModelSpec {
+  version: number;
+  card: ModelCard;
+  bytes: Uint8Array | null;
+  path: string | null;
+}
 export interface WorkerInit {
   threads: number;
+  /** ONNX Runtime execution providers in order of preference (INFERENCE_PROVIDERS); default CPU. */
+  providers?: string[];
+  model: ModelSpec;
 }
 export interface WorkerRequest {
+  type?: "classify";
   id: number;
   /** n crops back to back, CROP_SIDE² bytes each. */
   pixels: Uint8Array;
 }
+/** Loads `model` and classifies with it from then on (hot swap). */
+export interface SwapRequest {
+  type: "swap";
+  model: ModelSpec;
+}
+export type WorkerMessage = WorkerRequest | SwapRequest;
 export type WorkerReply =
-  | { type: "ready"; card: ModelCard }
+  | { type: "ready"; card: ModelCard; version: number; provider: string; providerError: string | null }
   | { type: "failed"; message: string }
-  | { type: "result"; id: number; probs: Float32Array }
+  | { type: "swapped"; version: number; provider: string; providerError: string | null }
+  | { type: "swap-failed"; version: number; message: string }
+  | { type: "result"; id: number; probs: Float32Array; version: number }
   | { type: "error"; id: number; message: string };
+
+/** What /health shows of a worker. */
+export interface WorkerStatus {
+  ready: boolean;
+  modelVersion: number | null;
+  provider: string | null;
+  providerError: string | null;
+}
 
 export interface InferencePoolOptions {
   /** Worker threads, each with its own classifier session. */
   size: number;
   /** ONNX Runtime intra-op threads per worker. */
   threads: number;
-  /** The in-process classifier: used until a worker is ready, and for good if none can start. */
+  /** ONNX Runtime execution providers for the workers (INFERENCE_PROVIDERS). */
+  providers?: string[];
+  /** The in-process classifier: used until a worker is ready, while workers load a new model, and for good if none can start. */
   fallback: (crops: Uint8Array[]) => Promise<EmotionResult[]>;
-  /** The card of the model the app loaded; a worker that loaded another model is not used. */
-  expectedCard: () => ModelCard | null;
+  /** The model version in use; workers start on it, and only a worker on it gets batches. */
+  model: () => ModelSpec | null;
   /** The worker script (default inference.worker.mjs; tests start one that fails on purpose). */
   workerUrl?: URL;
   /** A batch a worker has not answered after this long retires the worker; its batches run in-process (default 10 s). */
@@ -39,6 +68,10 @@ export interface InferencePool {
   warmUp(): void;
   /** Workers ready to classify (0 while starting, or when classification stays in-process). */
   readonly readyWorkers: number;
+  /** Each worker's state, model version and execution provider. */
+  workers(): WorkerStatus[];
+  /** Moves every worker to `model()` (hot swap): each keeps classifying on its old model until the new one loaded. */
+  swapModel(): void;
   close(): Promise<void>;
 }
 
@@ -52,6 +85,9 @@ interface Slot {
   worker: Worker;
   isReady: boolean;
   jobs: Map<number, Job>;
+  version: number | null;
+  provider: string | null;
+  providerError: string | null;
 }
 
 const WORKER_URL = new URL("./inference.worker.mjs", import.meta.url);
@@ -82,13 +118,13 @@ export function inferenceWorkersFor(cores: number, inferenceThreads: number): nu
 }
 const CROP_BYTES = CROP_SIDE * CROP_SIDE;
 
-function toResults(probs: Float32Array, n: number): EmotionResult[] {
+function toResults(probs: Float32Array, n: number, modelVersion: number): EmotionResult[] {
   const k = EMOTIONS.length;
   const results: EmotionResult[] = new Array(n);
   for (let r = 0; r < n; r++) {
     const probabilities = toProbabilities(probs.subarray(r * k, (r + 1) * k));
     const dominant = dominantOf(probabilities);
-    results[r] = { probabilities, dominant, confidence: probabilities[dominant] };
+    results[r] = { probabilities, dominant, confidence: probabilities[dominant], modelVersion };
   }
   return results;
 }
@@ -122,20 +158,31 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
   }
 
   function start() {
-    if (isStarted || isClosed || options.size < 1) return;
+    const model = options.model();
+    if (isStarted || isClosed || options.size < 1 || !model) return;
     isStarted = true;
     const startedAt = Date.now();
     for (let i = 0; i < options.size; i++) {
-      const worker = new Worker(options.workerUrl ?? WORKER_URL, { execArgv: [], workerData: { threads: options.threads } satisfies WorkerInit });
+      const workerData: WorkerInit = { threads: options.threads, providers: options.providers, model };
+      const worker = new Worker(options.workerUrl ?? WORKER_URL, { execArgv: [], workerData });
       worker.unref(); // the server's sockets keep the process alive; a pool alone must not
-      const slot: Slot = { worker, isReady: false, jobs: new Map() };
+      const slot: Slot = { worker, isReady: false, jobs: new Map(), version: null, provider: null, providerError: null };
       slots.push(slot);
       worker.on("message", (m: WorkerReply) => {
-        if (m.type === "ready") {
-          const expected = options.expectedCard();
-          if (expected && JSON.stringify(expected) !== JSON.stringify(m.card)) return retire(slot, "the worker loaded another model than the app");
-          slot.isReady = true;
-          options.log.info({ worker: i, threads: options.threads, ms: Date.now() - startedAt }, "inference worker ready");
+        if (m.type === "ready" || m.type === "swapped") {
+          Object.assign(slot, { isReady: true, version: m.version, provider: m.provider, providerError: m.providerError });
+          if (m.providerError)
+            options.log.warn({ worker: i, provider: m.provider, providerError: m.providerError }, "inference worker fell back to another execution provider");
+          options.log.info(
+            { worker: i, threads: options.threads, modelVersion: m.version, provider: m.provider, ms: Date.now() - startedAt },
+            `inference worker ${m.type}`,
+          );
+          // A swap asked for while this one loaded: go on to the newest version.
+          const wanted = options.model();
+          if (wanted && wanted.version !== m.version) slot.worker.postMessage({ type: "swap", model: wanted } satisfies SwapRequest);
+        } else if (m.type === "swap-failed") {
+          // It keeps its old model; batches go elsewhere (in-process) until it has the version in use.
+          options.log.error({ worker: i, modelVersion: m.version, reason: m.message }, "inference worker could not load the new model");
         } else if (m.type === "failed") retire(slot, m.message);
         else {
           const job = slot.jobs.get(m.id);
@@ -143,7 +190,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
           slot.jobs.delete(m.id);
           clearTimeout(job.timer);
           if (m.type === "error") job.reject(new Error(m.message));
-          else job.resolve(toResults(m.probs, job.crops.length));
+          else job.resolve(toResults(m.probs, job.crops.length, m.version));
         }
       });
       worker.on("error", (error) => retire(slot, error.message));
@@ -154,8 +201,9 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
   return {
     classify(crops) {
       start();
+      const version = options.model()?.version;
       let slot: Slot | undefined;
-      for (const s of slots) if (s.isReady && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
+      for (const s of slots) if (s.isReady && s.version === version && (!slot || s.jobs.size < slot.jobs.size)) slot = s;
       // Odd-sized crops go in-process too, where the classifier answers them with a clear error.
       if (!slot || crops.length === 0 || crops.some((c) => c.length !== CROP_BYTES)) return options.fallback(crops);
       const pixels = new Uint8Array(crops.length * CROP_BYTES);
@@ -174,6 +222,12 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     warmUp: start,
     get readyWorkers() {
       return slots.filter((s) => s.isReady).length;
+    },
+    workers: () => slots.map((s) => ({ ready: s.isReady, modelVersion: s.version, provider: s.provider, providerError: s.providerError })),
+    swapModel() {
+      const model = options.model();
+      if (!model) return;
+      for (const s of slots) if (s.version !== model.version) s.worker.postMessage({ type: "swap", model } satisfies SwapRequest);
     },
     async close() {
       isClosed = true;

@@ -6,6 +6,7 @@ import type { FastifyBaseLogger } from "fastify";
 import { generateToken, hashToken, isTokenValid, normaliseCode } from "../sessions";
 import type { Batcher } from "./batcher";
 import type { LiveHub, NewReading } from "./hub";
+import { registerFeedbackEvents } from "./feedback.events";
 import { registerEvent, type Payload } from "./register";
 import type { JoinGuard } from "../sessions/join-guard";
 import { listenersRoom, type AppSocket } from "./types";
@@ -83,6 +84,7 @@ export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): v
         joinedAt: participant.joinedAt.getTime(),
         socketId: socket.id,
         hasLeft: false,
+        leftAt: undefined,
         state: "active",
       });
       socket.data.listener = { sessionId: session.id, participantId: participant.id };
@@ -140,6 +142,8 @@ export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): v
     log,
   );
 
+  registerFeedbackEvents(socket, deps);
+
   socket.on("disconnect", () => {
     leave(socket, deps).catch((err: unknown) => log.error({ err }, "could not record a listener leaving"));
   });
@@ -162,7 +166,7 @@ async function leave(socket: AppSocket, deps: ListenerDeps): Promise<void> {
   const entry = room?.listeners.get(who.participantId);
   // A resumed listener may already sit on a newer socket; only that one's end counts.
   if (entry && entry.socketId !== socket.id) return;
-  if (entry) Object.assign(entry, { socketId: null, hasLeft: true });
+  if (entry) Object.assign(entry, { socketId: null, hasLeft: true, leftAt: Date.now() });
   await deps.db.leaveParticipant(who.participantId);
 }
 

@@ -1,4 +1,5 @@
 import type { TemporalState } from "@emotion/vision/temporal";
+import type { ListenerSnapshot } from "./types";
 import {
   EMOTIONS,
   type Emotion,
@@ -17,6 +18,8 @@ export interface LatestReading {
   dominant: Emotion | null;
   probabilities: Probabilities | null;
   confidence: number | null;
+  /** The listener's capture stamp (its clock) of this reading. */
+  capturedAt?: number;
 }
 
 export interface ListenerEntry {
@@ -27,6 +30,8 @@ export interface ListenerEntry {
   socketId: string | null;
   state: "active" | "paused" | "camera_off";
   hasLeft: boolean;
+  /** When this listener left through this instance (epoch ms): other instances keep hearing of it for a while. */
+  leftAt?: number;
   latest: LatestReading | null;
   /** t_ms of this listener's last few readings on this instance (see claimTMs). */
   recentTMs?: number[];
@@ -53,6 +58,13 @@ export function claimTMs(entry: ListenerEntry, tMs: number): number {
   return t;
 }
 
+/** A remote listener counts as connected while its instance's snapshots keep coming (they come each second). */
+export const REMOTE_FRESH_MS = 3500;
+/** How long an instance keeps telling the others about a listener who left through it. */
+const LEFT_ANNOUNCE_MS = 60_000;
+/** Stands for "connected to another instance" in the merged view (presenceOf only asks whether it is set). */
+const REMOTE_SOCKET = "remote";
+
 const emptyProbabilities = (): Probabilities => Object.fromEntries(EMOTIONS.map((e) => [e, 0])) as Probabilities;
 
 /**
@@ -61,7 +73,12 @@ const emptyProbabilities = (): Probabilities => Object.fromEntries(EMOTIONS.map(
  * instance does on first use (see LiveHub.room).
  */
 export class RoomState {
+  /** Listeners this instance knows first-hand: connected here, or loaded from the database. */
   readonly listeners = new Map<string, ListenerEntry>();
+  /** Listeners connected to other instances, from their last snapshot (cluster mode). */
+  private readonly remote = new Map<string, { entry: ListenerEntry; from: string; at: number }>();
+  /** Until when a speaker on some instance wants every reading of this session (cluster mode). */
+  readersUntil = 0;
 
   constructor(
     readonly sessionId: string,
@@ -88,11 +105,66 @@ export class RoomState {
     return "no_face";
   }
 
-  /** Listeners who have not left (the per-session cap counts these). */
+  /** Listeners who have not left, on every instance (the per-session cap counts these). */
   get presentListeners(): number {
     let n = 0;
-    for (const l of this.listeners.values()) if (!l.hasLeft) n++;
+    for (const l of this.view(Date.now())) if (!l.hasLeft) n++;
     return n;
+  }
+
+  /** What this instance tells the others: its connected listeners and those who left through it lately. */
+  snapshot(now: number): ListenerSnapshot[] {
+    const out: ListenerSnapshot[] = [];
+    for (const l of this.listeners.values()) {
+      const isLocal = l.socketId !== null || (l.leftAt !== undefined && now - l.leftAt <= LEFT_ANNOUNCE_MS);
+      if (isLocal) out.push({ id: l.id, name: l.name, joinedAt: l.joinedAt, state: l.state, hasLeft: l.hasLeft, latest: l.latest });
+    }
+    return out;
+  }
+
+  /** Takes in another instance's snapshot of its listeners. */
+  applySnapshot(from: string, at: number, listeners: ListenerSnapshot[]): void {
+    for (const l of listeners)
+      this.remote.set(l.id, {
+        from,
+        at,
+        entry: {
+          id: l.id,
+          name: l.name,
+          joinedAt: l.joinedAt,
+          socketId: null,
+          state: l.state,
+          hasLeft: l.hasLeft,
+          latest: l.latest as LatestReading | null,
+        },
+      });
+  }
+
+  /**
+   * Every listener once, on whichever instance knows it best: connected here wins, then a fresh
+   * snapshot from the instance it is connected to, then whatever saw the newest reading. A listener
+   * whose instance stopped sending (it died) reads as not connected, so it turns "left" once silent.
+   */
+  *view(now: number): Iterable<ListenerEntry> {
+    for (const [id, r] of this.remote) {
+      const isFresh = now - r.at <= REMOTE_FRESH_MS;
+      const local = this.listeners.get(id);
+      if (local?.socketId) continue;
+      if (!isFresh && now - r.at > LEFT_ANNOUNCE_MS + REMOTE_FRESH_MS) {
+        this.remote.delete(id); // long gone; the database-loaded entry (if any) speaks for it
+        continue;
+      }
+      const isBetter = isFresh || !local || (r.entry.latest?.at ?? 0) > (local.latest?.at ?? 0);
+      if (isBetter) yield isFresh && !r.entry.hasLeft ? { ...r.entry, socketId: REMOTE_SOCKET } : r.entry;
+    }
+    for (const [id, l] of this.listeners) {
+      const r = this.remote.get(id);
+      if (r && !l.socketId) {
+        const isFresh = now - r.at <= REMOTE_FRESH_MS;
+        if (isFresh || (r.entry.latest?.at ?? 0) > (l.latest?.at ?? 0)) continue; // yielded above
+      }
+      yield l;
+    }
   }
 
   /**
@@ -105,7 +177,7 @@ export class RoomState {
     const tiles: ListenerTile[] = [];
     let listenerCount = 0;
     let presentCount = 0;
-    for (const l of this.listeners.values()) {
+    for (const l of this.view(now)) {
       const presence = this.presenceOf(l, now);
       const isFace = presence === "face" && l.latest?.probabilities && l.latest.dominant;
       if (presence !== "left") listenerCount++;
@@ -121,6 +193,7 @@ export class RoomState {
         dominant: isFace ? l.latest!.dominant : null,
         confidence: isFace ? l.latest!.confidence : null,
         lastAt: l.latest?.at ?? null,
+        capturedAt: isFace ? (l.latest!.capturedAt ?? null) : null,
       });
     }
     if (Number.isFinite(maxLeftTiles)) {

@@ -4,6 +4,7 @@ import { Server } from "socket.io";
 import { availableParallelism } from "node:os";
 import { createBatcher } from "./batcher";
 import { classifyInRuns, createInferencePool, inferenceWorkersFor } from "./inference-pool";
+import { joinCluster } from "./cluster";
 import { LiveHub } from "./hub";
 import { registerListenerEvents } from "./listener.events";
 import { registerSpeakerEvents } from "./speaker.events";
@@ -14,7 +15,7 @@ import { createReadingWriter } from "./writer";
  * Socket.IO on Fastify's HTTP server (path /socket.io). Returns the hub; the app closes everything in
  * order on shutdown: sockets, then queued classifications, then the readings buffer.
  */
-export function attachLive(app: FastifyInstance): LiveHub {
+export async function attachLive(app: FastifyInstance): Promise<LiveHub> {
   const { config, db, log } = app;
   const io: AppServer = new Server(app.server, {
     path: "/socket.io",
@@ -24,17 +25,22 @@ export function attachLive(app: FastifyInstance): LiveHub {
     // No connectionStateRecovery: a listener that reconnects resumes explicitly (participantId + token),
     // which also works when it lands on another instance.
   });
-  const classifyInProcess = (crops: Uint8Array[]) => {
+  // Cluster mode (REDIS_URL): before any socket connects, so every broadcast goes through the adapter.
+  const cluster = await joinCluster({ io, redisUrl: config.REDIS_URL, instanceId: config.INSTANCE_ID, log });
+  const classifyInProcess = async (crops: Uint8Array[]) => {
     const vision = app.vision.current;
-    if (!vision) return Promise.reject(new Error("the model is not loaded"));
-    return classifyInRuns((run) => vision.classify(run), crops);
+    if (!vision) throw new Error("the model is not loaded");
+    const modelVersion = app.vision.model?.version;
+    const results = await classifyInRuns((run) => vision.classify(run), crops);
+    return modelVersion === undefined ? results : results.map((r) => ({ ...r, modelVersion }));
   };
   const workers = inferenceWorkersFor(availableParallelism(), config.INFERENCE_THREADS);
   const pool = createInferencePool({
     size: workers,
     threads: Math.max(1, Math.floor(config.INFERENCE_THREADS / Math.max(1, workers))),
+    providers: config.INFERENCE_PROVIDERS,
     fallback: classifyInProcess,
-    expectedCard: () => app.vision.current?.card ?? null,
+    model: () => (app.vision.current ? app.vision.model : null),
     jobTimeoutMs: config.INFERENCE_JOB_TIMEOUT_MS,
     log,
   });
@@ -70,6 +76,8 @@ export function attachLive(app: FastifyInstance): LiveHub {
     rateHz: config.READING_RATE_HZ,
     maxPendingRows: config.MAX_PENDING_READINGS,
     temporal: app.temporal,
+    cluster,
+    pool,
   });
   const deps = {
     db,
@@ -121,12 +129,14 @@ export function attachLive(app: FastifyInstance): LiveHub {
     const left = await writer.close(config.SHUTDOWN_TIMEOUT_MS);
     if (left) log.error({ unstored: left }, `${left} accepted readings could not be stored before shutdown (their listeners were not acked and keep them)`);
     hub.unstoredAtClose = left;
-    io.disconnectSockets(true);
+    // This instance's sockets only: in cluster mode io.disconnectSockets would reach every instance's.
+    io.local.disconnectSockets(true);
   });
   app.addHook("onClose", async () => {
     await pool.close();
     hub.close();
     io.engine.close();
+    await cluster.close();
   });
   return hub;
 }
