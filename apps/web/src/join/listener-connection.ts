@@ -1,4 +1,4 @@
-import type { ListenerCrop, ListenerJoined, ListenerState, ReadingAck } from "@emotion/protocol";
+import type { FeedbackAck, ListenerCrop, ListenerFeedback, ListenerJoined, ListenerState, ReadingAck } from "@emotion/protocol";
 import { ApiError } from "../shared/api";
 import { ACK_TIMEOUT_MS, closeSocket, connectSocket, unwrapAck, type AppSocket } from "../shared/socket";
 import { forgetParticipant, loadParticipant, saveParticipant } from "../shared/storage";
@@ -51,6 +51,12 @@ export class ListenerConnection implements CropTransport {
 
   async send(payload: ListenerCrop): Promise<ReadingAck> {
     return unwrapAck(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("listener:crop", payload));
+  }
+
+  /** Sends a correction of one of our readings; not queued: the listener sees the answer or the error. */
+  async sendFeedback(payload: ListenerFeedback): Promise<FeedbackAck> {
+    if (!this.canSend()) throw new ApiError("NOT_READY", "You are not connected right now. Try again in a moment.");
+    return unwrapAck(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("listener:feedback", payload));
   }
 
   /** Tells the server whether we are active, paused or without camera; replayed after each rejoin. */

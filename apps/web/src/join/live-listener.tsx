@@ -1,4 +1,5 @@
 import { useRef, useState } from "react";
+import { FeedbackCard } from "./feedback-card";
 import { SelfReading } from "./self-reading";
 import { useListenerSession, type ListenerSessionState } from "./use-listener-session";
 
@@ -15,7 +16,7 @@ function statusLine(state: ListenerSessionState): { text: string; tone: "ok" | "
 
 export function LiveListener({ code, title, name, onRejoin }: { code: string; title: string; name: string; onRejoin(): void }) {
   const videoRef = useRef<HTMLVideoElement | null>(null);
-  const { state, pause, resume, leave } = useListenerSession(code, name, videoRef);
+  const { state, pause, resume, leave, sendFeedback, cropOf } = useListenerSession(code, name, videoRef);
   const [busy, setBusy] = useState(false);
   const run = (action: () => Promise<void>) => {
     setBusy(true);
@@ -87,7 +88,10 @@ export function LiveListener({ code, title, name, onRejoin }: { code: string; ti
           </button>
         </div>
       </section>
-      <SelfReading reading={state.reading} isActive={isActive} />
+      <div>
+        <SelfReading reading={state.reading} isActive={isActive} />
+        <FeedbackCard reading={state.reading} isActive={isActive} cropOf={cropOf} send={sendFeedback} identity={state.joined} />
+      </div>
     </div>
   );
 }

@@ -1,10 +1,11 @@
-import type { ListenerJoined, ReadingAck } from "@emotion/protocol";
+import type { Emotion, FeedbackAck, ListenerJoined, ReadingAck } from "@emotion/protocol";
 import { useCallback, useEffect, useRef, useState, type RefObject } from "react";
 import { describeCameraError, startCamera, stopCamera, type CameraProblem } from "./camera";
 import { CaptureLoop } from "./capture-loop";
 import { loadDetector, type Detector } from "./detector";
 import { FrameSource } from "./frame-source";
 import { ListenerConnection, type ConnectionStatus } from "./listener-connection";
+import { rememberingCrops, SentCrops } from "./sent-crops";
 
 export type CameraState = "starting" | "on" | "paused" | "off" | "error";
 
@@ -54,6 +55,7 @@ export function useListenerSession(code: string, name: string, videoRef: RefObje
   const connectionRef = useRef<ListenerConnection | null>(null);
   const streamRef = useRef<MediaStream | null>(null);
   const loopRef = useRef<CaptureLoop | null>(null);
+  const [sentCrops] = useState(() => new SentCrops());
 
   const openCamera = useCallback(async () => {
     patch({ camera: "starting", cameraProblem: null });
@@ -103,7 +105,7 @@ export function useListenerSession(code: string, name: string, videoRef: RefObje
     void (async () => {
       const [detector, cameraOk] = await Promise.all([sharedDetector(), openCamera()]);
       if (disposed || !videoRef.current) return;
-      const loop = new CaptureLoop(new FrameSource(videoRef.current), detector, connection, {
+      const loop = new CaptureLoop(new FrameSource(videoRef.current), detector, rememberingCrops(connection, sentCrops), {
         rateHz: () => connection.rateHz,
         // A crop re-sent after a reconnect is older than the one shown: it does not take the self view back.
         onAck: (reading) => setState((s) => (s.reading && s.reading.seq > reading.seq ? s : { ...s, reading })),
@@ -126,7 +128,7 @@ export function useListenerSession(code: string, name: string, videoRef: RefObje
       connectionRef.current = null;
       delete window.__emotionListener;
     };
-  }, [code, name, openCamera, patch, videoRef]);
+  }, [code, name, openCamera, patch, videoRef, sentCrops]);
 
   const pause = useCallback(async () => {
     loopRef.current?.stop();
@@ -150,5 +152,12 @@ export function useListenerSession(code: string, name: string, videoRef: RefObje
     patch({ left: true, camera: "off" });
   }, [patch]);
 
-  return { state, pause, resume, leave };
+  const sendFeedback = useCallback(async (seq: number, label: Emotion, crop: Uint8Array | null): Promise<FeedbackAck> => {
+    const connection = connectionRef.current;
+    if (!connection) throw new Error("not connected");
+    return connection.sendFeedback({ v: 1, seq, label, ...(crop ? { crop } : {}) });
+  }, []);
+  const cropOf = useCallback((seq: number) => sentCrops.cropOf(seq), [sentCrops]);
+
+  return { state, pause, resume, leave, sendFeedback, cropOf };
 }
