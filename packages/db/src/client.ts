@@ -19,6 +19,8 @@ export interface CreateDbOptions {
   migrate?: boolean;
   /** Pool size for Postgres (default 10). */
   maxConnections?: number;
+  /** Where the shipped models and models/registry.json are (default: models/ at the repository root). */
+  modelsDir?: string;
 }
 
 export interface Db extends Repository {
@@ -52,7 +54,7 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Db> {
             ) as never,
         )
       : [];
-    return finish("postgres", db, applied, () => client.end({ timeout: 5 }));
+    return finish("postgres", db, applied, () => client.end({ timeout: 5 }), options.modelsDir);
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const client = new PGlite(options.dataDir);
@@ -77,7 +79,7 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Db> {
         ),
       )
     : [];
-  return finish("pglite", db, applied, () => client.close());
+  return finish("pglite", db, applied, () => client.close(), options.modelsDir);
 }
 
 /** Raw query rows from either driver (postgres-js answers an array, PGlite `{ rows }`). */
@@ -88,11 +90,11 @@ function rowsOf(db: Database) {
   };
 }
 
-function finish(driver: Db["driver"], db: Database, migrationsApplied: string[], close: () => Promise<void>): Db {
+function finish(driver: Db["driver"], db: Database, migrationsApplied: string[], close: () => Promise<void>, modelsDir?: string): Db {
   let isClosed = false;
   return {
-    ...createRepository(db, rowsOf(db)),
-    transaction: (fn) => db.transaction((tx) => fn(createRepository(tx as unknown as Database, rowsOf(tx as unknown as Database)))),
+    ...createRepository(db, rowsOf(db), { modelsDir }),
+    transaction: (fn) => db.transaction((tx) => fn(createRepository(tx as unknown as Database, rowsOf(tx as unknown as Database), { modelsDir }))),
     driver,
     drizzle: db,
     migrationsApplied,

@@ -10,3 +10,9 @@ export { QUALITY_CODES, encodeQuality, decodeQuality, toPermille, fromPermille }
 export { MIGRATIONS_DIR, readMigrations, applyMigrations } from "./migrate";
 export { sessions, participants, readings, markers, uploads, schema } from "./schema";
 export { DEFAULT_DATA_DIR, embeddedDbDir } from "./data-dir";
+export type { ModelInfo, ActiveModel, ActivationResult, ModelActivation, SeedResult, ModelsRepository } from "./models";
+export { DEFAULT_MODELS_DIR } from "./models";
+export type { CorrectionInput, StoredCorrection, ContributionCounts, CorrectionSummary, FeedbackRepository } from "./feedback";
+export { CROP_BYTES } from "./feedback";
+export type { SampleInput, SampleRow, SampleFilter, StoredSample, SamplesRepository } from "./samples";
+export { SAMPLE_SOURCE, FEEDBACK_SOURCE } from "./samples";

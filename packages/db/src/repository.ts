@@ -1,6 +1,9 @@
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import { createReadingsRepository, type ReadingsRepository } from "./readings";
 import { createUploadsRepository, type UploadsRepository } from "./uploads";
+import { createModelsRepository, type ModelsRepository } from "./models";
+import { createFeedbackRepository, type FeedbackRepository } from "./feedback";
+import { createSamplesRepository, type SamplesRepository } from "./samples";
 import { markers, participants, sessions, UUID, type Database } from "./schema";
 
 // Dates inside raw sql`` go as ISO strings: drizzle's postgres-js driver cannot serialise a Date there.
@@ -28,7 +31,7 @@ export interface JoinParticipantInput {
   consentAt?: Date | null;
 }
 
-export interface Repository extends ReadingsRepository, UploadsRepository {
+export interface Repository extends ReadingsRepository, UploadsRepository, ModelsRepository, FeedbackRepository, SamplesRepository {
   /** Creates a scheduled session; null when `code` is taken (pick another and retry). */
   createSession(input: { code: string; title: string; speakerTokenHash: string }): Promise<SessionRow | null>;
   getSession(id: string): Promise<SessionRow | null>;
@@ -52,7 +55,7 @@ export interface Repository extends ReadingsRepository, UploadsRepository {
 /** Ids come from URLs and sockets; a malformed one is simply "not found", not a database error. */
 export const isUuid = (id: string) => UUID.test(id);
 
-export function createRepository(db: Database, rows: RawRows): Repository {
+export function createRepository(db: Database, rows: RawRows, options: { modelsDir?: string } = {}): Repository {
   const one = <T>(list: T[]): T | null => list[0] ?? null;
 
   async function getSession(id: string) {
@@ -63,6 +66,9 @@ export function createRepository(db: Database, rows: RawRows): Repository {
   return {
     ...createReadingsRepository(db, rows),
     ...createUploadsRepository(db),
+    ...createModelsRepository(db, options),
+    ...createFeedbackRepository(db),
+    ...createSamplesRepository(db),
 
     async createSession(input) {
       return one(await db.insert(sessions).values(input).onConflictDoNothing({ target: sessions.code }).returning());

@@ -1,8 +1,11 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
+  customType,
   index,
   integer,
+  jsonb,
   type PgDatabase,
   type PgQueryResultHKT,
   pgTable,
@@ -14,7 +17,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { UPLOAD_STATUSES } from "@emotion/protocol";
+import { EMOTIONS, UPLOAD_STATUSES } from "@emotion/protocol";
 
 // Mirrors migrations/*.sql (the SQL files are the source of truth; this gives Drizzle its types).
 
@@ -79,6 +82,8 @@ export const readings = pgTable(
     quality: smallint("quality").notNull(),
     /** The listener's crop counter (null for recordings and rows from before migration 0003). */
     seq: integer("seq"),
+    /** The model version that produced the reading (migration 0007); null before versions, or when not recorded. */
+    modelVersion: integer("model_version"),
   },
   (t) => [
     primaryKey({ columns: [t.sessionId, t.participantId, t.tMs] }),
@@ -175,7 +180,130 @@ export const readingBuckets = pgTable(
   (t) => [primaryKey({ columns: [t.sessionId, t.participantId, t.bucket] })],
 );
 
-export const schema = { sessions, participants, readings, markers, uploads, readingBuckets };
+/** bytea read as it comes (PGlite: Uint8Array, postgres-js: Buffer); models.ts normalises it. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
+/** Model versions (migration 0007): shipped ones point at a file under models/, trained ones hold their ONNX bytes. */
+export const modelVersions = pgTable(
+  "model_versions",
+  {
+    version: integer("version").primaryKey(),
+    source: text("source", { enum: ["shipped", "trained"] }).notNull(),
+    file: text("file"),
+    card: jsonb("card").notNull(),
+    onnx: bytea("onnx"),
+    publicTestAccuracy: real("public_test_accuracy"),
+    status: text("status", { enum: ["candidate", "active", "retired"] })
+      .notNull()
+      .default("candidate"),
+    createdAt: tsz("created_at").notNull().defaultNow(),
+    promotedAt: tsz("promoted_at"),
+  },
+  (t) => [
+    uniqueIndex("model_versions_one_active_idx")
+      .on(t.status)
+      .where(sql`status = 'active'`),
+  ],
+);
+
+/** Every change of the active version; a rollback undoes the latest promotion not yet undone. */
+export const modelActivations = pgTable(
+  "model_activations",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    version: integer("version")
+      .notNull()
+      .references(() => modelVersions.version),
+    previousVersion: integer("previous_version").references(() => modelVersions.version),
+    action: text("action", { enum: ["seed", "promote", "rollback"] }).notNull(),
+    forced: boolean("forced").notNull().default(false),
+    at: tsz("at").notNull().defaultNow(),
+    undoneAt: tsz("undone_at"),
+  },
+  (t) => [
+    index("model_activations_open_idx")
+      .on(t.id)
+      .where(sql`action = 'promote' AND undone_at IS NULL`),
+  ],
+);
+
+export const corrections = pgTable(
+  "corrections",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    sessionId: uuid("session_id")
+      .notNull()
+      .references(() => sessions.id, { onDelete: "cascade" }),
+    participantId: uuid("participant_id")
+      .notNull()
+      .references(() => participants.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    label: text("label", { enum: EMOTIONS }).notNull(),
+    predicted: text("predicted", { enum: EMOTIONS }),
+    modelVersion: integer("model_version"),
+    createdAt: tsz("created_at").notNull().defaultNow(),
+  },
+  (t) => [
+    index("corrections_session_idx").on(t.sessionId),
+    index("corrections_participant_idx").on(t.participantId),
+    index("corrections_model_time_idx").on(t.modelVersion, t.createdAt),
+  ],
+);
+
+/** 48x48 grey crops with labels and provenance; a removed one is a tombstone (pixels null, sha256 kept). */
+export const trainingSamples = pgTable(
+  "training_samples",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    label: text("label", { enum: EMOTIONS }).notNull(),
+    pixels: bytea("pixels"),
+    sha256: text("sha256").notNull().unique(),
+    source: text("source").notNull(),
+    origin: text("origin"),
+    sessionId: uuid("session_id").references(() => sessions.id, { onDelete: "cascade" }),
+    participantId: uuid("participant_id").references(() => participants.id, { onDelete: "cascade" }),
+    correctionId: uuid("correction_id").references(() => corrections.id, { onDelete: "cascade" }),
+    createdAt: tsz("created_at").notNull().defaultNow(),
+    removedAt: tsz("removed_at"),
+  },
+  (t) => [
+    index("training_samples_active_idx")
+      .on(t.source, t.createdAt)
+      .where(sql`removed_at IS NULL`),
+    index("training_samples_session_idx")
+      .on(t.sessionId)
+      .where(sql`session_id IS NOT NULL`),
+    index("training_samples_participant_idx")
+      .on(t.participantId)
+      .where(sql`participant_id IS NOT NULL`),
+  ],
+);
+
+/** Per model version and minute, kept by the readings_model_minutes trigger (monitoring reads this, not readings). */
+export const modelMinutes = pgTable(
+  "model_minutes",
+  {
+    modelVersion: integer("model_version").notNull(),
+    minute: tsz("minute").notNull(),
+    readings: bigint("readings", { mode: "number" }).notNull(),
+    classified: bigint("classified", { mode: "number" }).notNull(),
+    confidencePermille: bigint("confidence_permille", { mode: "number" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelVersion, t.minute] })],
+);
+
+export const schema = {
+  sessions,
+  participants,
+  readings,
+  markers,
+  uploads,
+  readingBuckets,
+  modelVersions,
+  modelActivations,
+  corrections,
+  trainingSamples,
+  modelMinutes,
+};
 
 /** The Drizzle database over this schema, whichever driver (PGlite or postgres-js) runs it. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;

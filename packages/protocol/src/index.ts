@@ -41,3 +41,22 @@ export type { ReadingBucket } from "./report";
 export { MAX_FEEDBACK_PER_MINUTE, ListenerFeedback, FeedbackAck, ContributionsDeleted, CorrectionSummary } from "./feedback";
 export { CropOutbox } from "./outbox";
 export type { CropOutboxOptions, CropOutboxStats } from "./outbox";
+export {
+  ModelCard,
+  MODEL_STATUSES,
+  ModelStatus,
+  PROMOTION_TOLERANCE_POINTS,
+  ModelVersionView,
+  MAX_MONITOR_RANGE_MS,
+  MAX_MONITOR_BUCKETS,
+  ModelsQuery,
+  MonitorBucket,
+  ConfusionCell,
+  VersionMonitoring,
+  ModelMonitoring,
+  ModelsResponse,
+  PromoteBody,
+  ActivationResult,
+  ModelVersionParam,
+  ModelRegistry,
+} from "./models";
