@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Emotion, Probabilities } from "./emotions";
+import { CorrectionSummary } from "./feedback";
 import { Marker, SessionStatus } from "./sessions";
 
 /**
@@ -108,5 +109,7 @@ export const SessionReport = z.object({
   clusters: z.array(Cluster),
   summary: z.string(),
   generatedAt: z.string(),
+  /** Listeners' corrections of their readings (counts only: the report never carries a crop); absent from older servers. */
+  corrections: CorrectionSummary.optional(),
 });
 export type SessionReport = z.infer<typeof SessionReport>;

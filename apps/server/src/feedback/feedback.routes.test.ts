@@ -102,6 +102,23 @@ describe.each(dbBackends(process.env.TEST_DATABASE_URL))("deleting corrections a
     expect(await db.correctionSummary(other.id)).toMatchObject({ corrections: 1, withCrop: 1 });
   });
 
+  it("puts the counts in the session's report, never a crop, and the speaker's deletion empties them", async () => {
+    const s = await createSession();
+    await contribute(s, 2, 1);
+    const report = async () => {
+      const res = await app.inject({ url: `/api/sessions/${s.id}/report`, headers: { authorization: `Bearer ${s.speakerToken}` } });
+      expect(res.statusCode).toBe(200);
+      return res;
+    };
+    const before = await report();
+    // no reading was stored for these seqs, so the model's side is unknown
+    expect(before.json().corrections).toEqual({ corrections: 3, withCrop: 2, agreed: 0, confusion: [{ predicted: null, label: "sad", n: 3 }] });
+    // 2 crops of 2,304 bytes would make the JSON far longer than the report of a session without readings
+    expect(before.body.length).toBeLessThan(4000);
+    await app.inject({ method: "DELETE", url: `/api/sessions/${s.id}/contributions`, headers: { authorization: `Bearer ${s.speakerToken}` } });
+    expect((await report()).json().corrections).toEqual({ corrections: 0, withCrop: 0, agreed: 0, confusion: [] });
+  });
+
   it("limits deletions per address and minute with a coded error", async () => {
     const s = await createSession();
     let last = await withdraw(null, null);

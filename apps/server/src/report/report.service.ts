@@ -27,7 +27,7 @@ export async function loadReport(db: Db, sessionId: string, now = new Date()): P
       buckets = await db.reportBuckets(sessionId, factor);
     }
   }
-  return buildReport({
+  const report = buildReport({
     session: { id: session.id, title: session.title, status: session.status, startedAt: session.startedAt, endedAt: session.endedAt },
     participants: participants.map((p) => ({ id: p.id, name: p.name, kind: p.kind })),
     markers: markers.map(toMarker),
@@ -37,4 +37,5 @@ export async function loadReport(db: Db, sessionId: string, now = new Date()): P
     maxPoints: MAX_POINTS,
     now,
   });
+  return { ...report, corrections: await db.correctionSummary(sessionId) };
 }
