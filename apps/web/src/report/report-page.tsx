@@ -4,6 +4,7 @@ import { EMOTION_COLORS, EMOTION_LABELS, formatPercent } from "../shared/emotion
 import { Link, PageShell } from "../shared/layout";
 import { resolveSpeakerToken, speakerHref } from "../shared/speaker-token";
 import { formatClock, formatDuration } from "../shared/time";
+import { CorrectionsSection } from "./corrections-section";
 import { ListenerMultiples } from "./listener-multiples";
 import { AudienceChart, DistributionChart, RoomEmotionChart } from "./report-charts";
 import { focusAt, groupsOf, hasReadings, roomRows, timeEnd, type Focus } from "./report-data";
@@ -23,7 +24,7 @@ function Stat({ value, label, testId }: { value: string; label: string; testId?:
   );
 }
 
-function ReportBody({ report, sessionId, token }: { report: SessionReport; sessionId: string; token: string }) {
+function ReportBody({ report, sessionId, token, reload }: { report: SessionReport; sessionId: string; token: string; reload(): void }) {
   const [focus, setFocus] = useState<Focus | null>(null);
   const chartsRef = useRef<HTMLDivElement>(null);
   const endMs = timeEnd(report);
@@ -109,6 +110,7 @@ function ReportBody({ report, sessionId, token }: { report: SessionReport; sessi
           <Groups groups={[...groups.values()]} />
         </>
       )}
+      {report.corrections && <CorrectionsSection summary={report.corrections} sessionId={sessionId} token={token} onDeleted={reload} />}
     </>
   );
 }
@@ -177,7 +179,11 @@ export default function ReportPage({ sessionId }: { sessionId: string }) {
           </button>
         </div>
       )}
-      {report ? <ReportBody report={report} sessionId={sessionId} token={token} /> : !error && <p className="page-loading">Loading the report…</p>}
+      {report ? (
+        <ReportBody report={report} sessionId={sessionId} token={token} reload={reload} />
+      ) : (
+        !error && <p className="page-loading">Loading the report…</p>
+      )}
     </PageShell>
   );
 }
