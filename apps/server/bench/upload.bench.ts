@@ -3,7 +3,7 @@
 // embedded PGlite in a temporary DATA_DIR. Reports tracks, stored rows, RSS peak, duration, and the
 // latency of a live-path write (one reading every 200 ms into another session) while it runs.
 // Standalone: `npx tsx bench/upload.bench.ts [seconds]` (default 3600).
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createReadStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -12,6 +12,7 @@ import { createDb } from "@emotion/db";
 import { makeJumpingFacesVideo } from "@emotion/vision/testing";
 import { buildApp } from "../src/app";
 import { testVision } from "../src/test/fixtures";
+import { receiveRecording } from "../src/uploads/upload.receive";
 
 const MB = 1024 * 1024;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
@@ -40,12 +41,17 @@ export async function benchUploadJumpingFaces(seconds = 3600) {
     const live = (await db.createSession({ code: "BENCH1", title: "live", speakerTokenHash: "-" }))!;
     const listener = await db.joinParticipant({ sessionId: live.id, name: "L", tokenHash: "-" });
     const session = (await db.createSession({ code: "BENCH2", title: "recorded", speakerTokenHash: "-" }))!;
-    // the job itself, without the HTTP transfer (which holds the whole file in memory under inject)
-    mkdirSync(join(dataDir, "uploads"), { recursive: true });
-    const upload = await db.createUpload({ sessionId: session.id, fileName: "jumping.mp4", bytes: statSync(video).size });
-    const path = join(dataDir, "uploads", `${upload.id}.upload`);
-    copyFileSync(video, path);
-
+    // the job itself, without the HTTP transfer (which holds the whole file in memory under inject):
+    // the recording stored in the database as the upload route stores it, then claimed by the app's jobs
+    const bytes = statSync(video).size;
+    const leaseMs = app.config.UPLOAD_LEASE_MS;
+    const admission = await db.admitUpload({ sessionId: session.id, fileName: "jumping.mp4", bytes, quotaBytes: Number.MAX_SAFE_INTEGER, leaseMs });
+    if (!("upload" in admission)) throw new Error("no room for the recording");
+    const upload = admission.upload;
+    const storedAt = performance.now();
+    await receiveRecording(db, { id: upload.id, leaseMs }, createReadStream(video));
+    const storeS = (performance.now() - storedAt) / 1000;
+    await db.markUploadReceived(upload.id, bytes, Number.MAX_SAFE_INTEGER);
     global.gc?.();
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
@@ -73,7 +79,7 @@ export async function benchUploadJumpingFaces(seconds = 3600) {
         .then(() => writes.push(performance.now() - started));
     }, 200);
     const startedAt = performance.now();
-    app.uploads.enqueue({ uploadId: upload.id, sessionId: session.id, path, reqId: "bench" });
+    await app.uploads.poll();
     let row = await db.getUpload(upload.id);
     while (row && (row.status === "queued" || row.status === "processing")) {
       await new Promise((r) => setTimeout(r, 500));
@@ -102,6 +108,8 @@ export async function benchUploadJumpingFaces(seconds = 3600) {
       liveWriteMs: { p50: round(percentile(sorted, 0.5)), p99: round(percentile(sorted, 0.99)), max: round(sorted.at(-1) ?? 0), n: sorted.length },
       eventLoopDelayMs: { p99: round(loop.percentile(99) / 1e6), max: round(loop.max / 1e6) },
       videoMadeS: round(madeS),
+      videoMB: round(bytes / MB),
+      storeInDbS: round(storeS, 2),
     };
   } finally {
     rmSync(work, { recursive: true, force: true });

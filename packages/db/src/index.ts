@@ -6,9 +6,10 @@ export type { ReadingInput, StoredReading, RoomBucket, TimeRange, ReadingsReposi
 export { BUCKET_MS } from "./readings";
 export type { UploadRow, UploadStatus, UploadsRepository, TrackedFaceInput } from "./uploads";
 export { storeTrackedFaces } from "./uploads";
+export type { Admission, Received, Renewal, UploadJobsRepository } from "./upload-jobs";
 export { QUALITY_CODES, encodeQuality, decodeQuality, toPermille, fromPermille } from "./codec";
 export { MIGRATIONS_DIR, readMigrations, applyMigrations } from "./migrate";
-export { sessions, participants, readings, markers, uploads, schema } from "./schema";
+export { sessions, participants, readings, markers, uploads, uploadChunks, schema } from "./schema";
 export { DEFAULT_DATA_DIR, embeddedDbDir } from "./data-dir";
 export type { ModelInfo, ActiveModel, ActivationResult, ModelActivation, SeedResult, ModelsRepository } from "./models";
 export { DEFAULT_MODELS_DIR } from "./models";

@@ -122,17 +122,46 @@ export const uploads = pgTable(
     fileName: text("file_name").notNull(),
     bytes: bigint("bytes", { mode: "number" }).notNull(),
     durationS: real("duration_s"),
-    /** The server analysing it (migration 0004). */
+    /** The instance analysing it now (migration 0004; an instance id since 0006). */
     worker: text("worker"),
     createdAt: tsz("created_at").notNull().defaultNow(),
     updatedAt: tsz("updated_at").notNull().defaultNow(),
+    /** The job (migration 0006): the whole recording is in upload_chunks; only then may it be claimed. */
+    receivedAt: tsz("received_at"),
+    /** Renewed by the instance receiving or analysing it; once past, that instance is taken as dead. */
+    leaseUntil: tsz("lease_until"),
+    /** Analyses started (claims). */
+    attempts: integer("attempts").notNull().default(0),
+    cancelRequestedAt: tsz("cancel_requested_at"),
   },
   (t) => [
     index("uploads_session_idx").on(t.sessionId, t.createdAt),
-    index("uploads_unfinished_idx")
-      .on(t.updatedAt)
+    index("uploads_queued_idx")
+      .on(t.createdAt)
+      .where(sql`status = 'queued' AND received_at IS NOT NULL`),
+    index("uploads_lease_idx")
+      .on(t.leaseUntil)
       .where(sql`status IN ('queued', 'processing')`),
   ],
+);
+
+/** bytea as bytes, whichever driver (postgres-js gives a Buffer, PGlite a Uint8Array). */
+const uploadBytes = customType<{ data: Buffer; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+  fromDriver: (v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength),
+});
+
+/** A waiting recording in pieces of at most 1 MiB (migration 0006), deleted when its job ends. */
+export const uploadChunks = pgTable(
+  "upload_chunks",
+  {
+    uploadId: uuid("upload_id")
+      .notNull()
+      .references(() => uploads.id, { onDelete: "cascade" }),
+    n: integer("n").notNull(),
+    data: uploadBytes("data").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.uploadId, t.n] })],
 );
 
 /**
@@ -297,6 +326,7 @@ export const schema = {
   readings,
   markers,
   uploads,
+  uploadChunks,
   readingBuckets,
   modelVersions,
   modelActivations,

@@ -1,13 +1,15 @@
-import { and, desc, eq, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { ReadingInput } from "./readings";
 import type { Repository } from "./repository";
-import { participants, readings, uploads, UUID, type Database } from "./schema";
+import { participants, readings, uploadChunks, uploads, UUID, type Database } from "./schema";
+import { createUploadJobsRepository, type UploadJobsRepository } from "./upload-jobs";
 
 export type UploadRow = typeof uploads.$inferSelect;
 export type UploadStatus = UploadRow["status"];
 
-export interface UploadsRepository {
-  createUpload(input: { sessionId: string; fileName: string; bytes: number; worker?: string | null }): Promise<UploadRow>;
+export interface UploadsRepository extends UploadJobsRepository {
+  /** An upload row alone (no recording, not claimable: see admitUpload for one that is received). */
+  createUpload(input: { sessionId: string; fileName: string; bytes: number }): Promise<UploadRow>;
   getUpload(id: string): Promise<UploadRow | null>;
   listUploads(sessionId: string): Promise<UploadRow[]>;
   updateUpload(id: string, patch: Partial<Pick<UploadRow, "status" | "progress" | "faces" | "error" | "durationS">>): Promise<UploadRow | null>;
@@ -20,20 +22,27 @@ export interface UploadsRepository {
    */
   deleteUploadResults(uploadId: string): Promise<number>;
   /**
-   * Queued or processing uploads that no running server is analysing: those of `worker` (this server,
-   * just started; null: none), those without a worker, and those whose server has not refreshed them for `staleMs`.
+   * Finishes clean-ups that were themselves interrupted: deletes the recordings of ended uploads and what
+   * failed or cancelled ones stored. Returns the uploads cleaned.
    */
-  listInterruptedUploads(worker: string | null, staleMs: number): Promise<UploadRow[]>;
-  /** Failed or cancelled uploads that still have participants (their clean-up was itself interrupted). */
-  listUploadsWithLeftovers(): Promise<string[]>;
-  /** Marks `worker`'s unfinished uploads as still held (see listInterruptedUploads). */
-  touchUploads(worker: string): Promise<void>;
+  clearUploadLeftovers(): Promise<string[]>;
 }
 
-const unfinished = () => inArray(uploads.status, ["queued", "processing"]);
-
 export function createUploadsRepository(db: Database): UploadsRepository {
+  const deleteUploadResults = async (uploadId: string) => {
+    if (!UUID.test(uploadId)) return 0;
+    const list = await db.select({ id: participants.id, sessionId: participants.sessionId }).from(participants).where(eq(participants.uploadId, uploadId));
+    for (const p of list) {
+      await db.delete(readings).where(and(eq(readings.sessionId, p.sessionId), eq(readings.participantId, p.id)));
+      await db.execute(sql`DELETE FROM reading_buckets WHERE session_id = ${p.sessionId} AND participant_id = ${p.id}`);
+      await db.delete(participants).where(eq(participants.id, p.id));
+    }
+    return list.length;
+  };
+
   return {
+    ...createUploadJobsRepository(db),
+
     async createUpload(input) {
       const [row] = await db.insert(uploads).values(input).returning();
       return row!;
@@ -60,37 +69,22 @@ export function createUploadsRepository(db: Database): UploadsRepository {
       const [row] = await db.insert(participants).values({ sessionId, name, kind: "upload", tokenHash: "-", uploadId }).returning({ id: participants.id });
       return row!.id;
     },
-    async deleteUploadResults(uploadId) {
-      if (!UUID.test(uploadId)) return 0;
-      const list = await db.select({ id: participants.id, sessionId: participants.sessionId }).from(participants).where(eq(participants.uploadId, uploadId));
-      for (const p of list) {
-        await db.delete(readings).where(and(eq(readings.sessionId, p.sessionId), eq(readings.participantId, p.id)));
-        await db.execute(sql`DELETE FROM reading_buckets WHERE session_id = ${p.sessionId} AND participant_id = ${p.id}`);
-        await db.delete(participants).where(eq(participants.id, p.id));
-      }
-      return list.length;
-    },
-    async listInterruptedUploads(worker, staleMs) {
-      const stale = sql`now() - ${`${Math.max(0, Math.round(staleMs))} milliseconds`}::interval`;
-      const held = worker ? [eq(uploads.worker, worker)] : [];
-      return db
-        .select()
-        .from(uploads)
-        .where(and(unfinished(), or(...held, isNull(uploads.worker), lt(uploads.updatedAt, stale))));
-    },
-    async listUploadsWithLeftovers() {
-      const list = await db
+    deleteUploadResults,
+    async clearUploadLeftovers() {
+      const ended = inArray(uploads.status, ["done", "failed", "cancelled"]);
+      const withChunks = await db
+        .selectDistinct({ id: uploadChunks.uploadId })
+        .from(uploadChunks)
+        .innerJoin(uploads, eq(uploads.id, uploadChunks.uploadId))
+        .where(ended);
+      for (const { id } of withChunks) await db.delete(uploadChunks).where(eq(uploadChunks.uploadId, id));
+      const withReadings = await db
         .selectDistinct({ id: uploads.id })
         .from(uploads)
         .innerJoin(participants, eq(participants.uploadId, uploads.id))
         .where(inArray(uploads.status, ["failed", "cancelled"]));
-      return list.map((r) => r.id);
-    },
-    async touchUploads(worker) {
-      await db
-        .update(uploads)
-        .set({ updatedAt: sql`now()` })
-        .where(and(unfinished(), eq(uploads.worker, worker)));
+      for (const { id } of withReadings) await deleteUploadResults(id);
+      return [...new Set([...withChunks, ...withReadings].map((r) => r.id))];
     },
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -7,7 +7,7 @@ import { createDb, type Db } from "@emotion/db";
 import { makeJumpingFacesVideo } from "@emotion/vision/testing";
 import { buildApp } from "../app";
 import { testVision } from "../test/fixtures";
-import { uploadClient } from "./upload.test-kit";
+import { countChunks, uploadClient } from "./upload.test-kit";
 
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown) => void unhandled.push(reason);
@@ -60,7 +60,9 @@ describe("upload analysis", () => {
     expect(csv).not.toContain("no_face");
     // the old store kept every track to the end: one row per track per frame from its first sighting
     expect(rows * 3).toBeLessThan(people.length * 40);
-    expect(readdirSync(join(dir, "data", "uploads")).filter((f) => f.endsWith(".upload"))).toEqual([]);
+    // nothing of the recording is kept: no scratch copy, no piece in the database
+    expect(readdirSync(join(dir, "data", "uploads"))).toEqual([]);
+    expect(await countChunks(db, uploadId)).toBe(0);
   }, 120_000);
 
   it("stops analysing at once when cancelled, and removes what it had already stored", async () => {
@@ -103,13 +105,15 @@ describe("upload analysis", () => {
 
   it("refuses a recording that does not fit the disk quota with 507 naming UPLOAD_DISK_QUOTA_BYTES", async () => {
     const s = await api.session();
-    const filler = join(dir, "data", "uploads", "filler.part");
-    writeFileSync(filler, Buffer.alloc(50_000_000 - jumping.length));
+    // a recording on its way in elsewhere holds all but a few bytes of the space
+    const filler = await db.createUpload({ sessionId: s.id, fileName: "filler.mp4", bytes: 50_000_000 - jumping.length });
     const full = await api.upload(s, jumping);
     expect(full.statusCode).toBe(507);
+    expect(full.headers["retry-after"]).toBe("60");
     expect(full.json().error.message).toContain("UPLOAD_DISK_QUOTA_BYTES");
     expect(full.json().error.message).toContain("50000000 bytes");
-    writeFileSync(filler, "");
+    expect((await db.listUploads(s.id)).map((u) => u.id)).toEqual([filler.id]);
+    await db.updateUpload(filler.id, { status: "cancelled" });
     expect((await api.upload(s, Buffer.concat([jumping, Buffer.alloc(50_000_000)]))).statusCode).toBe(413);
   });
 

@@ -1,194 +1,128 @@
-import { rm } from "node:fs/promises";
-import type { Db } from "@emotion/db";
-import { AppError, UPLOAD_INTERRUPTED, type UploadProgress } from "@emotion/protocol";
-import type { Vision } from "@emotion/vision";
-import { trackVideo, VideoError } from "@emotion/vision/video";
-import type { FastifyBaseLogger } from "fastify";
-import { UploadReadingsWriter } from "./upload.writer";
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { UploadRow } from "@emotion/db";
+import { UploadRun, type UploadRunContext } from "./upload.run";
+import type { UploadScratch } from "./upload.scratch";
 
-export interface UploadJobsOptions {
-  db: Db;
-  vision: () => Vision | null;
-  fps: number;
-  log: FastifyBaseLogger;
-  /** This server's id in uploads.worker once it has one (see UploadFolder). */
-  worker: () => string | null;
-  /** Pushes progress to the session's speakers (socket event upload:progress). */
-  notify: (sessionId: string, p: UploadProgress) => void;
+export { describeFailure, UPLOAD_BATCH_READINGS, UPLOAD_HEARTBEAT_MS } from "./upload.run";
+
+/** How often an instance looks for waiting jobs and for jobs whose instance died (also right after an upload it received). */
+export const UPLOAD_POLL_MS = 1000;
+
+export interface UploadJobsOptions extends Omit<UploadRunContext, "worker" | "scratch"> {
+  scratch: UploadScratch;
+  /** UPLOAD_CONCURRENCY: jobs this instance runs at once (0: it never analyses, only receives and reaps). */
+  concurrency: number;
+  /** MAX_UPLOAD_ATTEMPTS: claims after which a job whose instance died is failed "interrupted". */
+  maxAttempts: number;
+  /** Default UPLOAD_POLL_MS. */
+  pollMs?: number;
 }
 
-export interface UploadJob {
-  uploadId: string;
-  sessionId: string;
-  path: string;
-  /** The request that uploaded it: failures are logged with it. */
-  reqId: string;
-}
-
-interface Job extends UploadJob {
-  abort: AbortController;
-  /** Why it was aborted: a speaker's cancel, or the server stopping. */
-  stop: "cancel" | "shutdown" | null;
-  /** Set once the analysis is complete and being marked done: too late to cancel. */
-  isFinishing: boolean;
-}
-
-const PROGRESS_WRITE_MS = 1000;
-/** Readings the analysis hands over per batch: about 3 s of a 3-face recording, so a crash or cancel has little in flight. */
-export const UPLOAD_BATCH_READINGS = 100;
-const PROGRESS_NOTIFY_MS = 250;
-/** How often this server marks its unfinished uploads as held (listInterruptedUploads' staleMs is 4x). */
-export const UPLOAD_HEARTBEAT_MS = 30_000;
-
-/** The sentence stored and shown for a failed analysis; the error itself (paths, ffmpeg output) goes to the log. */
-export function describeFailure(err: unknown): string {
-  if (err instanceof VideoError) return err.message;
-  if (err instanceof AppError && err.code === "VALIDATION_FAILED") return "no face was found in the recording";
-  return "the recording could not be analysed";
-}
+/** What cancel found: cancelled now (it was waiting), asked of the instance analysing it, or already ended; with the row as it is. */
+export type Cancellation = { outcome: "cancelled" | "requested" | "finished"; upload: UploadRow };
 
 /**
- * Analyses uploaded recordings one at a time (live sessions keep the rest of the CPU), storing the
- * readings as the analysis goes (UploadReadingsWriter). A failed, cancelled or interrupted upload
- * is removed whole (deleteUploadResults) and its recording deleted. Never rejects: every failure
- * ends as a "failed" upload and a log line.
+ * This instance's share of the upload queue in the database, which all instances share: it claims
+ * waiting jobs up to UPLOAD_CONCURRENCY (live sessions keep the rest of the CPU) and runs them
+ * (UploadRun), and it requeues or fails the jobs of instances that died (expired leases), so no job is
+ * ever left processing. Cancels and progress go through the row, so they work from any instance.
  */
 export class UploadJobs {
-  private readonly queue: Job[] = [];
-  private running: Job | null = null;
-  private idle: Promise<void> = Promise.resolve();
-  private readonly heartbeat: NodeJS.Timeout;
+  /** This instance's id in uploads.worker. */
+  readonly worker = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly running = new Map<string, { run: UploadRun; done: Promise<void> }>();
+  private timer: NodeJS.Timeout | null = null;
+  private pass: Promise<void> | null = null;
+  private isClosed = false;
 
-  constructor(private readonly o: UploadJobsOptions) {
-    this.heartbeat = setInterval(() => this.touch(), UPLOAD_HEARTBEAT_MS);
-    this.heartbeat.unref();
+  constructor(private readonly options: UploadJobsOptions) {}
+
+  /** Jobs this instance is analysing now. */
+  get active(): number {
+    return this.running.size;
   }
 
-  private touch(): void {
-    const worker = this.o.worker();
-    if (worker) void this.o.db.touchUploads(worker).catch((err) => this.o.log.warn({ err }, "upload heartbeat failed"));
+  /** Starts looking for jobs (every pollMs). */
+  start(): void {
+    if (this.timer || this.isClosed) return;
+    this.timer = setInterval(() => void this.poll(), this.options.pollMs ?? UPLOAD_POLL_MS);
+    this.timer.unref();
+    void this.poll();
   }
 
-  /** Recordings waiting (not counting the one being analysed). */
-  get queued(): number {
-    return this.queue.length;
+  /**
+   * Reaps and claims now (after an upload this instance received); resolves once the claims are made,
+   * not when the jobs end. A pass already under way is waited for, then one more runs.
+   */
+  async poll(): Promise<void> {
+    while (this.pass) await this.pass;
+    if (this.isClosed) return;
+    this.pass = this.reapAndClaim().finally(() => (this.pass = null));
+    return this.pass;
   }
 
-  enqueue(job: UploadJob): void {
-    this.queue.push({ ...job, abort: new AbortController(), stop: null, isFinishing: false });
-    if (!this.running) this.idle = this.drain();
-  }
-
-  /** Cancels a queued or running upload of this process: "finished" when it is too late, "absent" when it is not here. */
-  cancel(uploadId: string): "cancelled" | "finished" | "absent" {
-    const queued = this.queue.findIndex((j) => j.uploadId === uploadId);
-    if (queued >= 0) {
-      const [job] = this.queue.splice(queued, 1);
-      void this.finish(job!, "cancelled", null);
-      return "cancelled";
-    }
-    const running = this.running;
-    if (running?.uploadId !== uploadId) return "absent";
-    if (running.isFinishing) return "finished";
-    running.stop = "cancel";
-    running.abort.abort();
-    return "cancelled";
-  }
-
-  /** Fails everything queued, stops the running job and waits for it (server shutdown). */
-  async close(): Promise<void> {
-    clearInterval(this.heartbeat);
-    for (const j of this.queue.splice(0)) await this.finish(j, "failed", UPLOAD_INTERRUPTED);
-    if (this.running && !this.running.isFinishing) {
-      this.running.stop = "shutdown";
-      this.running.abort.abort();
-    }
-    await this.idle;
-  }
-
-  private async drain(): Promise<void> {
-    while (this.queue.length) {
-      const job = this.queue.shift()!;
-      this.running = job;
-      try {
-        await this.run(job);
-      } catch (err) {
-        // run handles its own failures; this is the last guard against an unhandled rejection
-        this.o.log.error({ err, uploadId: job.uploadId, reqId: job.reqId }, "upload job failed unexpectedly");
-        await this.finish(job, "failed", "the recording could not be analysed");
-      } finally {
-        this.running = null;
+  private async reapAndClaim(): Promise<void> {
+    const { db, log } = this.options;
+    try {
+      for (const row of await db.expireUploadLeases(this.options.maxAttempts)) await this.reaped(row);
+      while (!this.isClosed && this.running.size < this.options.concurrency) {
+        const row = await db.claimUpload(this.worker, this.options.leaseMs);
+        if (!row) break;
+        this.launch(row);
       }
+    } catch (err) {
+      log.warn({ err }, "upload queue not polled (database unavailable?); trying again");
     }
   }
 
-  private async run(job: Job): Promise<void> {
-    const { db, log } = this.o;
-    const vision = this.o.vision();
-    if (!vision) return this.finish(job, "failed", "the emotion model is not loaded on the server; upload again later");
-    await db.updateUpload(job.uploadId, { status: "processing", progress: 0 });
-    this.send(job, { status: "processing", progress: 0, faces: 0, error: null });
-    const writer = new UploadReadingsWriter(db, { uploadId: job.uploadId, sessionId: job.sessionId, signal: job.abort.signal });
-    let lastWrite = 0;
-    let lastNotify = 0;
-    let progressWrite: Promise<unknown> = Promise.resolve();
+  /** A job whose instance stopped renewing its lease: requeued, or ended with what it stored removed. */
+  private async reaped(row: UploadRow): Promise<void> {
+    const { db, log, notify } = this.options;
+    if (row.status !== "queued") await db.deleteUploadResults(row.id);
+    log.warn({ uploadId: row.id, status: row.status, attempts: row.attempts }, "upload job of an instance that stopped: requeued or ended");
     try {
-      const result = await trackVideo(vision, job.path, {
-        fps: this.o.fps,
-        signal: job.abort.signal,
-        batchSize: UPLOAD_BATCH_READINGS,
-        onReadings: (batch) => writer.write(batch),
-        onProgress: ({ progress, faces }) => {
-          const p = Math.min(0.99, progress);
-          const now = Date.now();
-          if (now - lastNotify >= PROGRESS_NOTIFY_MS) {
-            lastNotify = now;
-            this.send(job, { status: "processing", progress: p, faces, error: null });
-          }
-          if (now - lastWrite >= PROGRESS_WRITE_MS) {
-            lastWrite = now;
-            progressWrite = db
-              .updateUpload(job.uploadId, { progress: p, faces })
-              .catch((err) => log.warn({ err, uploadId: job.uploadId }, "upload progress not stored"));
-          }
-        },
+      notify(row.sessionId, { uploadId: row.id, status: row.status, progress: 0, faces: 0, error: row.error });
+    } catch (err) {
+      log.warn({ err, uploadId: row.id }, "upload progress not sent");
+    }
+  }
+
+  private launch(row: UploadRow): void {
+    const run = new UploadRun(row, { ...this.options, worker: this.worker });
+    const done = run
+      .run()
+      .catch((err) => this.options.log.error({ err, uploadId: row.id }, "upload job failed unexpectedly"))
+      .finally(() => {
+        this.running.delete(row.id);
+        if (!this.isClosed) void this.poll(); // a slot is free
       });
-      job.abort.signal.throwIfAborted();
-      job.isFinishing = true;
-      await progressWrite; // so that a late progress write cannot land after "done"
-      await rm(job.path, { force: true }); // before "done": a finished upload never has its recording on disk
-      await db.updateUpload(job.uploadId, { status: "done", progress: 1, faces: result.faces.length, durationS: result.durationS, error: null });
-      this.send(job, { status: "done", progress: 1, faces: result.faces.length, error: null });
-      log.info(
-        { uploadId: job.uploadId, reqId: job.reqId, faces: result.faces.length, tracks: result.tracks, frames: result.frames, rows: writer.rows },
-        "upload analysed",
-      );
-    } catch (err) {
-      if (job.stop === "cancel") return this.finish(job, "cancelled", null);
-      if (job.stop === "shutdown") return this.finish(job, "failed", UPLOAD_INTERRUPTED);
-      log.warn({ err, detail: err instanceof VideoError ? err.detail : undefined, uploadId: job.uploadId, reqId: job.reqId }, "upload analysis failed");
-      return this.finish(job, "failed", describeFailure(err));
-    }
+    this.running.set(row.id, { run, done });
   }
 
-  /** Ends an upload that will not be done: recording deleted, what it stored removed, state recorded. Never throws. */
-  private async finish(job: Job, status: "failed" | "cancelled", error: string | null): Promise<void> {
-    const { db, log } = this.o;
-    job.abort.abort();
-    await rm(job.path, { force: true }).catch((err) => log.error({ err, uploadId: job.uploadId }, "an upload's recording could not be deleted"));
-    await db.deleteUploadResults(job.uploadId).catch((err) => log.error({ err, uploadId: job.uploadId }, "an upload's readings could not be removed"));
-    const row = await db.updateUpload(job.uploadId, { status, error }).catch((err) => {
-      log.error({ err, uploadId: job.uploadId }, "an upload's state could not be stored");
-      return null;
-    });
-    this.send(job, { status, progress: row?.progress ?? 0, faces: 0, error });
+  /**
+   * Cancels an upload on whichever instance has it: a waiting one at once (its recording deleted), a
+   * running one at its instance's next heartbeat (here: now). Null when there is no such upload.
+   */
+  async cancel(uploadId: string): Promise<Cancellation | null> {
+    const { db, notify } = this.options;
+    const found = await db.cancelUpload(uploadId);
+    if (!found) return null;
+    const { outcome, upload } = found;
+    if (outcome === "cancelled") {
+      await db.deleteUploadResults(uploadId); // of an earlier attempt, if any
+      notify(upload.sessionId, { uploadId, status: "cancelled", progress: upload.progress, faces: 0, error: null });
+    }
+    if (outcome === "requested") this.running.get(uploadId)?.run.requestStop("cancel");
+    return found;
   }
 
-  private send(job: Job, p: Omit<UploadProgress, "uploadId">): void {
-    try {
-      this.o.notify(job.sessionId, { uploadId: job.uploadId, ...p });
-    } catch (err) {
-      this.o.log.warn({ err, uploadId: job.uploadId }, "upload progress not sent");
-    }
+  /** Stops claiming, gives the running jobs back to the queue (another instance, or this one after a restart, runs them) and waits for that. */
+  async close(): Promise<void> {
+    this.isClosed = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.pass;
+    for (const { run } of this.running.values()) run.requestStop("shutdown");
+    await Promise.all([...this.running.values()].map((r) => r.done));
   }
 }

@@ -1,8 +1,4 @@
-import { randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { pipeline } from "node:stream/promises";
+import { resolve } from "node:path";
 import multipart from "@fastify/multipart";
 import type { UploadRow } from "@emotion/db";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
@@ -11,8 +7,9 @@ import { AppError, ErrorBody, isUploadFinished, UploadPublicView, UploadView } f
 import { authorizeSpeaker, bearerOf, requireSpeaker, speakerSessionOf } from "../sessions";
 import type { ZodTypeProvider } from "../http/zod";
 import { UploadJobs } from "./upload.jobs";
-import { UploadDiskQuota } from "./upload.quota";
-import { sweepInterruptedUploads, UploadFolder } from "./upload.sweep";
+import { admitUpload, checkQueue, queueFullError, type UploadLimits } from "./upload.quota";
+import { receiveRecording } from "./upload.receive";
+import { UploadScratch } from "./upload.scratch";
 
 export const VIDEO_EXTENSIONS = ["mp4", "webm", "mov"];
 
@@ -47,62 +44,59 @@ declare module "fastify" {
 }
 
 /**
- * Upload a recording into a session, follow its analysis, cancel it. At registration,
- * before any upload is accepted, the uploads interrupted by a previous crash are swept.
+ * Upload a recording into a session, follow its analysis, cancel it. Recordings wait in the database
+ * (upload_chunks) as jobs that every instance shares; at registration this instance finishes clean-ups
+ * a crash interrupted, then starts taking jobs.
  */
 export const uploadRoutes: FastifyPluginAsync = async (base) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
-  const folder = new UploadFolder(resolve(app.config.DATA_DIR, "uploads")); // made on the first upload
-  await sweepInterruptedUploads(app.db, folder, app.log);
+  const config = app.config;
+  const scratch = new UploadScratch(resolve(config.DATA_DIR, "uploads"));
+  const strays = await scratch.deleteStrays();
+  const leftovers = await app.db.clearUploadLeftovers();
+  if (strays || leftovers.length) app.log.warn({ strays, leftovers }, "interrupted clean-ups finished: scratch copies and ended uploads' recordings deleted");
   const jobs = new UploadJobs({
     db: app.db,
     vision: () => app.vision.current,
-    fps: app.config.UPLOAD_FPS,
+    fps: config.UPLOAD_FPS,
     log: app.log,
-    worker: () => folder.workerId,
     notify: (sessionId, p) => app.live.broadcastUploadProgress(sessionId, p),
+    scratch,
+    concurrency: config.UPLOAD_CONCURRENCY,
+    maxAttempts: config.MAX_UPLOAD_ATTEMPTS,
+    leaseMs: config.UPLOAD_LEASE_MS,
   });
   app.decorate("uploads", jobs);
-  app.addHook("onClose", async () => {
-    await jobs.close();
-    await folder.unlock();
-  });
-  const context = { folder, jobs, quota: new UploadDiskQuota(folder.dir, app.config.UPLOAD_DISK_QUOTA_BYTES) };
-  await app.register(uploadRoutesOfSession, context);
-  await app.register(uploadRoutesById, context);
+  app.addHook("onClose", () => jobs.close());
+  const limits: UploadLimits = { maxQueued: config.MAX_QUEUED_UPLOADS, quotaBytes: config.UPLOAD_DISK_QUOTA_BYTES };
+  await app.register(uploadRoutesOfSession, { jobs, limits });
+  await app.register(uploadRoutesById, { jobs, limits });
+  jobs.start();
 };
 
 // Not encapsulated (what fastify-plugin does): `app.uploads` is visible on the app, as declared above.
 (uploadRoutes as unknown as Record<symbol, boolean>)[Symbol.for("skip-override")] = true;
 
 interface UploadContext {
-  folder: UploadFolder;
   jobs: UploadJobs;
-  quota: UploadDiskQuota;
+  limits: UploadLimits;
 }
 
 /** /api/sessions/:id/uploads: every route needs the session's speaker token (one hook, before the body is read). */
-const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { folder, jobs, quota }) => {
+const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { jobs, limits }) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const maxBytes = app.config.MAX_VIDEO_BYTES;
-  const maxQueued = app.config.MAX_QUEUED_UPLOADS;
+  const maxQueued = limits.maxQueued;
+  const leaseMs = app.config.UPLOAD_LEASE_MS;
   app.addHook("onRequest", requireSpeaker());
   await app.register(multipart, { limits: { fileSize: maxBytes, files: 1, fields: 2, parts: 3 } });
 
-  /** The queue limit, checked before the transfer and again before enqueueing (others may have come in meanwhile). */
-  const checkQueue = (reply: FastifyReply) => {
-    if (jobs.queued < maxQueued) return;
-    reply.header("retry-after", String(RETRY_AFTER_S));
-    throw new AppError(
-      "RATE_LIMITED",
-      `the server already has ${jobs.queued} recordings waiting to be analysed, its limit (MAX_QUEUED_UPLOADS=${maxQueued}); try again once one is done`,
-    );
-  };
-  const reserveDisk = async (reply: FastifyReply, bytes: number) => {
+  /** 429 and 507 tell the client when to come back. */
+  const withRetryAfter = async <T>(reply: FastifyReply, fn: () => Promise<T>): Promise<T> => {
     try {
-      return await quota.reserve(bytes);
+      return await fn();
     } catch (err) {
-      if (err instanceof AppError && err.status === 507) reply.header("retry-after", String(RETRY_AFTER_S));
+      if (err instanceof AppError && (err.status === 429 || err.status === 507)) reply.header("retry-after", String(RETRY_AFTER_S));
       throw err;
     }
   };
@@ -114,7 +108,7 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
       schema: {
         tags: ["uploads"],
         summary: "Upload a recording (mp4, webm or mov) to analyse into this session",
-        description: `multipart/form-data with the file in the field "video", at most ${maxBytes} bytes. Answers 202 at once; follow GET /api/uploads/{uploadId} or the socket event upload:progress. 429 when ${maxQueued} recordings already wait (MAX_QUEUED_UPLOADS); 507 when DATA_DIR/uploads has no room (UPLOAD_DISK_QUOTA_BYTES).`,
+        description: `multipart/form-data with the file in the field "video", at most ${maxBytes} bytes. Answers 202 once the recording is stored; follow GET /api/uploads/{uploadId} or the socket event upload:progress. 429 when ${maxQueued} recordings already wait (MAX_QUEUED_UPLOADS); 507 when the space for waiting recordings is full (UPLOAD_DISK_QUOTA_BYTES).`,
         consumes: ["multipart/form-data"],
         params: z.object({ id: z.string() }),
         security: auth,
@@ -124,6 +118,7 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
           401: ErrorBody,
           403: ErrorBody,
           404: ErrorBody,
+          409: ErrorBody,
           413: ErrorBody,
           415: ErrorBody,
           429: ErrorBody,
@@ -131,39 +126,35 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
         },
       },
     },
-    async (request, reply) => {
-      const session = speakerSessionOf(request);
-      checkQueue(reply);
-      if (!request.isMultipart()) throw new AppError("BAD_REQUEST", 'send the recording as multipart/form-data in the field "video"');
-      const declared = Number(request.headers["content-length"]);
-      const worker = await folder.prepare();
-      const release = await reserveDisk(reply, Number.isFinite(declared) && declared > 0 ? Math.min(declared, maxBytes + 64 * 1024) : maxBytes);
-      const part = join(folder.dir, `${randomUUID()}.part`);
-      try {
+    (request, reply) =>
+      withRetryAfter(reply, async () => {
+        const session = speakerSessionOf(request);
+        await checkQueue(app.db, limits);
+        if (!request.isMultipart()) throw new AppError("BAD_REQUEST", 'send the recording as multipart/form-data in the field "video"');
+        const declared = Number(request.headers["content-length"]);
+        const reserved = Number.isFinite(declared) && declared > 0 ? Math.min(declared, maxBytes + 64 * 1024) : maxBytes;
         const file = await request.file();
         if (!file) throw new AppError("BAD_REQUEST", 'the multipart field "video" is missing');
         if (file.fieldname !== "video") throw new AppError("BAD_REQUEST", `expected the file in the multipart field "video", got "${file.fieldname}"`);
-        await pipeline(file.file, createWriteStream(part));
-        if (file.file.truncated) throw new AppError("PAYLOAD_TOO_LARGE", `the recording is larger than the limit of ${maxBytes} bytes`);
-        const handle = await open(part, "r");
-        const head = new Uint8Array(16);
-        const { bytesRead } = await handle.read(head, 0, 16, 0);
-        const size = (await handle.stat()).size;
-        await handle.close();
-        if (size === 0) throw new AppError("BAD_REQUEST", "the uploaded file is empty");
-        if (!sniffVideo(head.subarray(0, bytesRead)))
-          throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${file.filename || "the file"} is not an mp4, webm or mov video`);
-        checkQueue(reply);
-        const upload = await app.db.createUpload({ sessionId: session.id, fileName: file.filename || "recording", bytes: size, worker });
-        const path = join(folder.dir, `${upload.id}.upload`);
-        await rename(part, path);
-        jobs.enqueue({ uploadId: upload.id, sessionId: session.id, path, reqId: request.id });
+        const upload = await admitUpload(app.db, { sessionId: session.id, fileName: file.filename || "recording", bytes: reserved, leaseMs }, limits);
+        try {
+          const received = await receiveRecording(app.db, { id: upload.id, leaseMs }, file.file, (head) => sniffVideo(head) !== null);
+          if (file.file.truncated) throw new AppError("PAYLOAD_TOO_LARGE", `the recording is larger than the limit of ${maxBytes} bytes`);
+          if (received.bytes === 0) throw new AppError("BAD_REQUEST", "the uploaded file is empty");
+          if (received.isRefused) throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${file.filename || "the file"} is not an mp4, webm or mov video`);
+          const outcome = await app.db.markUploadReceived(upload.id, received.bytes, maxQueued);
+          if (outcome === "full") throw queueFullError(await app.db.countWaitingUploads(), maxQueued);
+          if (outcome === "gone") throw new AppError("CONFLICT", "the upload was cancelled while it was being received");
+        } catch (err) {
+          // a refused or broken-off transfer leaves nothing behind; a cancelled one keeps its row, not its recording
+          const row = await app.db.getUpload(upload.id);
+          if (row && isUploadFinished(row.status)) await app.db.deleteUploadChunks(upload.id);
+          else await app.db.deleteUpload(upload.id);
+          throw err;
+        }
+        await jobs.poll(); // claimed at once when this instance has a free slot
         return reply.status(202).send({ uploadId: upload.id });
-      } finally {
-        release();
-        await rm(part, { force: true });
-      }
-    },
+      }),
   );
 
   app.get(
@@ -182,7 +173,7 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
 };
 
 /** /api/uploads/:uploadId: anyone with the id sees how far it is; its session's speaker sees and cancels it. */
-const uploadRoutesById: FastifyPluginAsync<UploadContext> = async (base, { folder, jobs }) => {
+const uploadRoutesById: FastifyPluginAsync<UploadContext> = async (base, { jobs }) => {
   const app = base.withTypeProvider<ZodTypeProvider>();
   const uploadOf = async (request: FastifyRequest) => {
     const { uploadId } = request.params as { uploadId: string };
@@ -220,7 +211,8 @@ const uploadRoutesById: FastifyPluginAsync<UploadContext> = async (base, { folde
       schema: {
         tags: ["uploads"],
         summary: "Cancel an upload's analysis (nothing of it is kept)",
-        description: "409 CONFLICT when the upload is already done, failed or cancelled, or is analysed by another server instance.",
+        description:
+          "Works from any server instance: a waiting upload is cancelled at once, one being analysed stops within about a second and keeps nothing. 409 CONFLICT when the upload is already done, failed or cancelled.",
         params: UploadParams,
         security: auth,
         response: { 200: UploadView, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody },
@@ -229,15 +221,9 @@ const uploadRoutesById: FastifyPluginAsync<UploadContext> = async (base, { folde
     async (request) => {
       const upload = await uploadOf(request);
       if (isUploadFinished(upload.status)) throw new AppError("CONFLICT", `the upload is already ${upload.status}`);
-      const outcome = jobs.cancel(upload.id);
-      if (outcome === "finished") throw new AppError("CONFLICT", "the upload is already done");
-      if (outcome === "absent") {
-        if (upload.worker && upload.worker !== folder.workerId)
-          throw new AppError("CONFLICT", "this upload is being analysed by another server instance; cancel it there");
-        // unfinished, ours, yet not in this process: cannot happen after the start-up sweep, but never leave it stuck
-        await app.db.deleteUploadResults(upload.id);
-        await app.db.updateUpload(upload.id, { status: "cancelled", error: null });
-      }
+      const cancellation = await jobs.cancel(upload.id);
+      if (!cancellation) throw new AppError("NOT_FOUND", `no upload ${upload.id}`);
+      if (cancellation.outcome === "finished") throw new AppError("CONFLICT", `the upload is already ${cancellation.upload.status}`);
       // the job records "cancelled" as it stops; answer with what is known now
       return toView({ ...upload, status: "cancelled" });
     },

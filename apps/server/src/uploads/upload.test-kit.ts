@@ -1,6 +1,19 @@
 // Test helpers shared by the upload tests (not part of the server).
+import { randomUUID } from "node:crypto";
+import { Writable } from "node:stream";
+import { eq, sql } from "drizzle-orm";
 import type { FastifyInstance } from "fastify";
+import { createDb, uploadChunks, type Db } from "@emotion/db";
 import { CreatedSession, UploadView } from "@emotion/protocol";
+
+/** Pieces of an upload's recording still in the database (all uploads' without an id). */
+export async function countChunks(db: Db, uploadId?: string): Promise<number> {
+  const rows = await db.drizzle
+    .select({ n: uploadChunks.n })
+    .from(uploadChunks)
+    .where(uploadId ? eq(uploadChunks.uploadId, uploadId) : undefined);
+  return rows.length;
+}
 
 /** A multipart/form-data body with one file part. */
 export function multipart(field: string, filename: string, body: Buffer, type = "video/mp4") {
@@ -39,4 +52,61 @@ export function uploadClient(app: FastifyInstance) {
     },
   };
   return client;
+}
+
+/**
+ * One database for several instances: PGlite (one Db, shared, as embedded mode has one process) and,
+ * when TEST_DATABASE_URL is set, Postgres in a schema of its own (each instance its own pool), so the
+ * instances of other test files never claim these jobs.
+ */
+export function sharedDatabases(testDatabaseUrl: string | undefined) {
+  const list: Array<[string, () => Promise<SharedDatabase>]> = [["pglite", openSharedPglite]];
+  if (testDatabaseUrl) list.push(["postgres", () => openSharedPostgres(testDatabaseUrl)]);
+  return list;
+}
+
+export interface SharedDatabase {
+  /** The URL for a server process (Postgres), null for the embedded database. */
+  url: string | null;
+  /** A connection for one more instance (the same Db on PGlite). */
+  connect(): Promise<Db>;
+  close(): Promise<void>;
+}
+
+async function openSharedPglite(): Promise<SharedDatabase> {
+  const db = await createDb();
+  return { url: null, connect: async () => db, close: () => db.close() };
+}
+
+async function openSharedPostgres(base: string): Promise<SharedDatabase> {
+  const schema = `upload_jobs_${randomUUID().slice(0, 8)}`;
+  const admin = await createDb({ url: base, migrate: false, maxConnections: 1 });
+  await admin.drizzle.execute(sql.raw(`CREATE SCHEMA ${schema}`));
+  const url = `${base}${base.includes("?") ? "&" : "?"}search_path=${schema}`;
+  const opened: Db[] = [];
+  return {
+    url,
+    async connect() {
+      const db = await createDb({ url, maxConnections: 4 });
+      opened.push(db);
+      return db;
+    },
+    async close() {
+      for (const db of opened) await db.close();
+      await admin.drizzle.execute(sql.raw(`DROP SCHEMA ${schema} CASCADE`));
+      await admin.close();
+    },
+  };
+}
+
+/** Log lines of an app as objects (pass `logger` to buildApp). */
+export function captureLog() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: { level: "info", stream } };
 }
