@@ -43,8 +43,8 @@ CREATE TABLE corrections (
 );
 CREATE INDEX corrections_session_idx ON corrections (session_id);
 CREATE INDEX corrections_participant_idx ON corrections (participant_id);
--- Monitoring reads corrections per version over a time range.
-CREATE INDEX corrections_model_time_idx ON corrections (model_version, created_at);
+-- Monitoring reads corrections over a time range, every version at once.
+CREATE INDEX corrections_time_idx ON corrections (created_at);
 
 -- 48x48 grey crops with a label, from listeners (source 'feedback', with consent) or imported sources.
 -- A removed sample keeps its row as a tombstone: pixels NULL (the bytes are gone), removed_at set, and its
@@ -82,7 +82,8 @@ CREATE TABLE model_minutes (
   readings bigint NOT NULL,
   classified bigint NOT NULL,
   confidence_permille bigint NOT NULL,
-  PRIMARY KEY (model_version, minute)
+  -- Time first: monitoring reads a range of minutes for every version at once.
+  PRIMARY KEY (minute, model_version)
 );
 
 CREATE FUNCTION count_model_minutes() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -92,8 +93,8 @@ BEGIN
          coalesce(sum(greatest(p_angry, p_disgust, p_fear, p_happy, p_sad, p_surprise, p_neutral)) FILTER (WHERE quality = 0), 0)
   FROM new_rows WHERE model_version IS NOT NULL
   GROUP BY 1, 2
-  ORDER BY 1, 2 -- one lock order, so two instances' flushes cannot deadlock on the same minutes
-  ON CONFLICT (model_version, minute) DO UPDATE SET
+  ORDER BY 2, 1 -- one lock order, so two instances' flushes cannot deadlock on the same minutes
+  ON CONFLICT (minute, model_version) DO UPDATE SET
     readings = m.readings + excluded.readings,
     classified = m.classified + excluded.classified,
     confidence_permille = m.confidence_permille + excluded.confidence_permille;

@@ -17,3 +17,5 @@ export type { CorrectionInput, StoredCorrection, ContributionCounts, CorrectionS
 export { CROP_BYTES } from "./feedback";
 export type { SampleInput, SampleRow, SampleFilter, StoredSample, SamplesRepository } from "./samples";
 export { SAMPLE_SOURCE, FEEDBACK_SOURCE } from "./samples";
+export type { MonitoringWindow, MonitoringRepository } from "./model-monitoring";
+export { resolveWindow } from "./model-monitoring";

@@ -4,6 +4,7 @@ import { createUploadsRepository, type UploadsRepository } from "./uploads";
 import { createModelsRepository, type ModelsRepository } from "./models";
 import { createFeedbackRepository, type FeedbackRepository } from "./feedback";
 import { createSamplesRepository, type SamplesRepository } from "./samples";
+import { createMonitoringRepository, type MonitoringRepository } from "./model-monitoring";
 import { markers, participants, sessions, UUID, type Database } from "./schema";
 
 // Dates inside raw sql`` go as ISO strings: drizzle's postgres-js driver cannot serialise a Date there.
@@ -31,7 +32,7 @@ export interface JoinParticipantInput {
   consentAt?: Date | null;
 }
 
-export interface Repository extends ReadingsRepository, UploadsRepository, ModelsRepository, FeedbackRepository, SamplesRepository {
+export interface Repository extends ReadingsRepository, UploadsRepository, ModelsRepository, FeedbackRepository, SamplesRepository, MonitoringRepository {
   /** Creates a scheduled session; null when `code` is taken (pick another and retry). */
   createSession(input: { code: string; title: string; speakerTokenHash: string }): Promise<SessionRow | null>;
   getSession(id: string): Promise<SessionRow | null>;
@@ -69,6 +70,7 @@ export function createRepository(db: Database, rows: RawRows, options: { modelsD
     ...createModelsRepository(db, options),
     ...createFeedbackRepository(db),
     ...createSamplesRepository(db),
+    ...createMonitoringRepository(db),
 
     async createSession(input) {
       return one(await db.insert(sessions).values(input).onConflictDoNothing({ target: sessions.code }).returning());

@@ -274,7 +274,7 @@ export const corrections = pgTable(
   (t) => [
     index("corrections_session_idx").on(t.sessionId),
     index("corrections_participant_idx").on(t.participantId),
-    index("corrections_model_time_idx").on(t.modelVersion, t.createdAt),
+    index("corrections_time_idx").on(t.createdAt),
   ],
 );
 
@@ -317,7 +317,7 @@ export const modelMinutes = pgTable(
     classified: bigint("classified", { mode: "number" }).notNull(),
     confidencePermille: bigint("confidence_permille", { mode: "number" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.modelVersion, t.minute] })],
+  (t) => [primaryKey({ columns: [t.minute, t.modelVersion] })],
 );
 
 export const schema = {
