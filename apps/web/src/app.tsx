@@ -8,6 +8,7 @@ const JoinPage = lazy(() => import("./join/join-page"));
 const DashboardPage = lazy(() => import("./dashboard/dashboard-page"));
 const ReportPage = lazy(() => import("./report/report-page"));
 const UploadPage = lazy(() => import("./upload/upload-page"));
+const ModelsPage = lazy(() => import("./models/models-page"));
 
 export function App() {
   const route = matchRoute(usePathname());
@@ -18,6 +19,7 @@ export function App() {
       {route.name === "dashboard" && <DashboardPage key={route.sessionId} sessionId={route.sessionId} />}
       {route.name === "report" && <ReportPage key={route.sessionId} sessionId={route.sessionId} />}
       {route.name === "upload" && <UploadPage key={route.sessionId ?? ""} sessionId={route.sessionId} />}
+      {route.name === "models" && <ModelsPage />}
       {route.name === "not_found" && (
         <PageShell>
           <section className="card narrow">

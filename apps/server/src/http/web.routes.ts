@@ -4,7 +4,7 @@ import fastifyStatic from "@fastify/static";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 
 /** Client-side routes of the web app that must answer with index.html. */
-export const SPA_ROUTES = ["/", "/join/*", "/dashboard/*", "/report/*", "/upload", "/upload/*"];
+export const SPA_ROUTES = ["/", "/join/*", "/dashboard/*", "/report/*", "/upload", "/upload/*", "/models"];
 
 // Cross-origin isolation lets onnxruntime-web use threads (SharedArrayBuffer) in the listener's browser.
 function isolate(reply: { header(name: string, value: string): unknown }) {

@@ -9,6 +9,7 @@ describe("matchRoute", () => {
     expect(matchRoute("/report/5f0c/")).toEqual({ name: "report", sessionId: "5f0c" });
     expect(matchRoute("/upload")).toEqual({ name: "upload" });
     expect(matchRoute("/upload/5f0c")).toEqual({ name: "upload", sessionId: "5f0c" });
+    expect(matchRoute("/models")).toEqual({ name: "models" });
   });
 
   it("answers not_found for anything else", () => {

@@ -29,6 +29,7 @@ export type Route =
   | { name: "dashboard"; sessionId: string }
   | { name: "report"; sessionId: string }
   | { name: "upload"; sessionId?: string }
+  | { name: "models" }
   | { name: "not_found" };
 
 /** Maps a path to a route; the server answers these paths with index.html. */
@@ -37,6 +38,7 @@ export function matchRoute(pathname: string): Route {
   if (parts.length === 0) return { name: "home" };
   const [head, param] = parts;
   if (parts.length === 1 && head === "upload") return { name: "upload" };
+  if (parts.length === 1 && head === "models") return { name: "models" };
   // the server answers /upload/* with the app too: /upload/<sessionId> preselects that session
   if (parts.length === 2 && head === "upload" && param) return { name: "upload", sessionId: param };
   if (parts.length === 2 && param) {

@@ -1,0 +1,82 @@
+import type { ModelMonitoring } from "@emotion/protocol";
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { METRICS, chartedVersions, metricRows, versionKey } from "./models-data";
+
+/** Colours by version, in order: distinct from each other and readable on white. */
+const VERSION_COLORS = ["#2f5d8a", "#d1495b", "#6a994e", "#e9b949", "#8e6cc4", "#f08a4b", "#3d7ec9", "#8d99ae"];
+const colorOf = (i: number) => VERSION_COLORS[i % VERSION_COLORS.length]!;
+const AXIS_COLOR = "#8a93a3";
+
+function formatWhen(ms: number, bucketMs: number): string {
+  const d = new Date(ms);
+  return bucketMs >= 86_400_000 ? d.toLocaleDateString() : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+}
+
+const formatShare = (v: number) => `${Math.round(v * 1000) / 10}%`;
+
+/** Per version over time: share of "no reading", mean confidence and correction rate, one line chart each. */
+export function MonitoringCharts({ monitoring }: { monitoring: ModelMonitoring }) {
+  const versions = chartedVersions(monitoring);
+  return (
+    <section className="card" aria-labelledby="monitoring-heading" data-testid="model-monitoring">
+      <div className="card-head">
+        <h2 id="monitoring-heading">Monitoring</h2>
+        <p className="muted small">
+          {new Date(monitoring.from).toLocaleString()} – {new Date(monitoring.to).toLocaleString()}, per {Math.round(monitoring.bucketMs / 60_000)} min
+        </p>
+      </div>
+      {versions.length === 0 ? (
+        <p className="chart-empty muted" data-testid="monitoring-empty">
+          No readings in this window yet.
+        </p>
+      ) : (
+        <div className="monitor-grid">
+          {METRICS.map((metric) => {
+            const rows = metricRows(monitoring, metric.key);
+            return (
+              <figure key={metric.key} className="monitor-chart" data-testid={`monitor-${metric.key}`}>
+                <figcaption>
+                  <span className="monitor-title">{metric.title}</span>
+                  <span className="muted small">{metric.hint}</span>
+                </figcaption>
+                <div className="chart-box small">
+                  <ResponsiveContainer width="100%" height="100%">
+                    <LineChart data={rows} margin={{ top: 12, right: 16, bottom: 4, left: 0 }}>
+                      <CartesianGrid stroke="#e6e9ef" vertical={false} />
+                      <XAxis
+                        dataKey="start"
+                        type="number"
+                        domain={[monitoring.from, monitoring.to]}
+                        tickFormatter={(v: number) => formatWhen(v, monitoring.bucketMs)}
+                        stroke={AXIS_COLOR}
+                        fontSize={12}
+                      />
+                      <YAxis domain={[0, "auto"]} tickFormatter={formatShare} stroke={AXIS_COLOR} fontSize={12} width={48} />
+                      <Tooltip
+                        labelFormatter={(v) => new Date(Number(v)).toLocaleString()}
+                        formatter={(value, name) => [typeof value === "number" ? formatShare(value) : "–", String(name)]}
+                      />
+                      <Legend iconType="plainline" />
+                      {versions.map((version, i) => (
+                        <Line
+                          key={version}
+                          name={`v${version}`}
+                          dataKey={versionKey(version)}
+                          stroke={colorOf(i)}
+                          strokeWidth={2}
+                          dot={rows.length < 3}
+                          isAnimationActive={false}
+                          connectNulls={false}
+                        />
+                      ))}
+                    </LineChart>
+                  </ResponsiveContainer>
+                </div>
+              </figure>
+            );
+          })}
+        </div>
+      )}
+    </section>
+  );
+}
