@@ -4,6 +4,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { lockDatabaseDir } from "./dir-lock";
 import { applyMigrations, type MigrationTx } from "./migrate";
 import { createRepository, type Repository } from "./repository";
 import { schema, type Database } from "./schema";
@@ -57,10 +58,12 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Db> {
     return finish("postgres", db, applied, () => client.end({ timeout: 5 }), options.modelsDir);
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const unlock = options.dataDir ? lockDatabaseDir(options.dataDir) : () => {};
   const client = new PGlite(options.dataDir);
   try {
     await client.waitReady;
   } catch (e) {
+    unlock();
     // PGlite reports a failed start only as "Program terminated with exit(1)"; name the folder and the usual cause.
     const why = String((e as { message?: unknown } | null)?.message ?? e); // an Error, or emscripten's ExitStatus
     throw new Error(
@@ -77,9 +80,13 @@ export async function createDb(options: CreateDbOptions = {}): Promise<Db> {
             query: async (text, params) => (await tx.query<Record<string, unknown>>(text, params)).rows,
           }),
         ),
-      )
+      ).catch(async (e: unknown) => {
+        await client.close();
+        unlock();
+        throw e;
+      })
     : [];
-  return finish("pglite", db, applied, () => client.close(), options.modelsDir);
+  return finish("pglite", db, applied, () => client.close().finally(unlock), options.modelsDir);
 }
 
 /** Raw query rows from either driver (postgres-js answers an array, PGlite `{ rows }`). */
