@@ -76,6 +76,11 @@ export class ReliableListener {
     this.timer = null;
   }
 
+  /** Tells the server the listener paused, turned the camera off, or is active again. */
+  async setState(state: "active" | "paused" | "camera_off"): Promise<void> {
+    unwrap(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("listener:state", { v: 1, state }));
+  }
+
   get captured(): number {
     return this.seq;
   }

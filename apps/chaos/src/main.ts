@@ -1,16 +1,17 @@
 /**
  * `pnpm chaos`: faults against the real server on a real Postgres of its own, with figures.
- *   pnpm chaos [--quick] [--json] [--only kill,outage,shutdown,hostile] [--soak-minutes 30 --soak-listeners 200]
+ *   pnpm chaos [--quick] [--json] [--only kill,outage,shutdown,hostile,cluster] [--soak-minutes 30 --soak-listeners 200]
  * Exits 1 when any scenario loses an acked reading, stores one twice, stores hostile input, answers bad
  * input with a 5xx, or crashes.
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { loadCropPool } from "@emotion/loadtest/crops";
+import { clusterScenario } from "./cluster";
 import { startThrowawayPostgres } from "./postgres";
 import { hostileScenario, killScenario, outageScenario, shutdownScenario, soakScenario, type Context, type ScenarioResult } from "./scenarios";
 
-const SCENARIOS = ["kill", "outage", "shutdown", "hostile"] as const;
+const SCENARIOS = ["kill", "outage", "shutdown", "hostile", "cluster"] as const;
 
 const Args = z.object({
   quick: z.boolean(),
@@ -49,7 +50,7 @@ function parse() {
   });
   if (values.help) {
     process.stdout.write(
-      "usage: pnpm chaos [--quick] [--json] [--only kill,outage,shutdown,hostile] [--listeners 20] [--outage-seconds 60] [--soak-minutes 30 --soak-listeners 200]\n",
+      "usage: pnpm chaos [--quick] [--json] [--only kill,outage,shutdown,hostile,cluster] [--listeners 20] [--outage-seconds 60] [--soak-minutes 30 --soak-listeners 200]\n",
     );
     process.exit(0);
   }
@@ -86,6 +87,7 @@ async function main() {
       if (name === "kill") results.push(await killScenario(ctx, { listeners: n, fps: 4, seconds: args.quick ? 25 : 45, kills: 3 }));
       if (name === "outage") results.push(await outageScenario(ctx, { listeners: n, fps: 4, outageSeconds: args["outage-seconds"] }));
       if (name === "shutdown") results.push(await shutdownScenario(ctx, { listeners: n, fps: 4 }));
+      if (name === "cluster") results.push(await clusterScenario(ctx, { listeners: n, fps: 4, seconds: args.quick ? 16 : 30 }));
       if (name === "hostile")
         results.push(
           await hostileScenario(ctx, {

@@ -14,6 +14,8 @@ export interface ThrowawayPostgres {
   start(): Promise<void>;
   /** Stops it and removes its data directory. */
   destroy(): Promise<void>;
+  /** Creates another empty database on the same server; answers its URL. */
+  createDatabase(name: string): Promise<string>;
 }
 
 /** The newest Debian PostgreSQL's bin directory (apt's postgresql package), or PG_BIN. */
@@ -64,6 +66,10 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
     url: `postgres://chaos@127.0.0.1:${port}/chaos`,
     stop,
     start,
+    async createDatabase(name: string) {
+      await pg("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "chaos", name]);
+      return `postgres://chaos@127.0.0.1:${port}/${name}`;
+    },
     async destroy() {
       await stop().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });

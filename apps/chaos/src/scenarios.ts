@@ -56,7 +56,7 @@ async function startServer(ctx: Context, port?: number): Promise<ServerProcess> 
   });
 }
 
-async function createSession(url: string, title: string): Promise<CreatedSession> {
+export async function createSession(url: string, title: string): Promise<CreatedSession> {
   const res = await fetch(`${url}/api/sessions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ title }) });
   if (!res.ok) throw new Error(`POST /api/sessions: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as CreatedSession;
@@ -70,7 +70,7 @@ async function openListeners(ctx: Context, url: string, session: CreatedSession,
 }
 
 /** Acked against stored, per listener, read from the database itself. */
-async function audit(ctx: Context, sessionId: string, listeners: readonly ReliableListener[]) {
+export async function audit(ctx: Context, sessionId: string, listeners: readonly ReliableListener[]) {
   const db = await createDb({ url: ctx.pg.url, migrate: false });
   try {
     let stored = 0;

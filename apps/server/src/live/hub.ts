@@ -42,6 +42,9 @@ export interface LiveHubOptions {
  */
 const MOOD_PHASE_MS = 250;
 
+/** A room with no socket on this instance is dropped once nobody asked for it for this long. */
+const ROOM_IDLE_MS = 15_000;
+
 /** A listener silent for this long starts a fresh filter state: what it showed before says nothing now. */
 const FILTER_RESET_MS = 10_000;
 
@@ -83,6 +86,8 @@ export class LiveHub {
   private readonly rooms = new Map<string, Promise<RoomState | null>>();
   /** The rooms of `rooms` that have loaded, for the synchronous paths (snapshots, the readings push). */
   private readonly settled = new Map<string, RoomState>();
+  /** When each room was last asked for: one is dropped only when idle, never under a join still in progress. */
+  private readonly lastUsed = new Map<string, number>();
   private readonly outbox = new Map<string, LiveReading[]>();
   private isOutboxScheduled = false;
   private ticker: NodeJS.Timeout;
@@ -164,6 +169,7 @@ export class LiveHub {
 
   /** The session's room, loaded from the database on first use; null for an unknown session. */
   room(sessionId: string): Promise<RoomState | null> {
+    this.lastUsed.set(sessionId, Date.now());
     let room = this.rooms.get(sessionId);
     if (!room) {
       room = this.load(sessionId);
@@ -368,9 +374,13 @@ export class LiveHub {
           const hasLocalSockets =
             [...room.listeners.values()].some((l) => l.socketId) || Boolean(this.options.io.sockets.adapter.rooms.get(speakersRoom(sessionId))?.size);
           if (!hasLocalSockets) {
-            // nothing here needs it; rebuilt from the database when next used
-            this.rooms.delete(sessionId);
-            this.settled.delete(sessionId);
+            // Nothing here needs it (rebuilt from the database when next used). Not while it was asked for
+            // lately: a listener joining holds it across awaits and would otherwise land in a dropped copy.
+            if (now - (this.lastUsed.get(sessionId) ?? 0) > ROOM_IDLE_MS) {
+              this.rooms.delete(sessionId);
+              this.settled.delete(sessionId);
+              this.lastUsed.delete(sessionId);
+            }
             return;
           }
           // Each instance pushes to its own speakers only (io.local): in cluster mode a broadcast would reach

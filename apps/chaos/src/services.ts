@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { connect } from "node:net";
+import { fileURLToPath } from "node:url";
+import { freePort } from "@emotion/server/spawn";
+
+/** A process of ours (Redis, HAProxy) that ends with the run. */
+export interface Service {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** The HAProxy configuration the deployment uses (docker-compose.yml): the test runs the very same file. */
+export const HAPROXY_CFG = fileURLToPath(new URL("../../../infra/haproxy/haproxy.cfg", import.meta.url));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; output: () => string } {
+  const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let tail = "";
+  const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-3000));
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  child.once("error", (err) => (tail += `\n${err.message}`));
+  const kill = () => child.kill("SIGKILL");
+  process.once("exit", kill);
+  child.once("exit", () => process.off("exit", kill));
+  return { child, output: () => tail };
+}
+
+const stopProcess = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+    setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+  });
+
+/** Answers Redis's PING over a bare socket (the chaos app has no Redis client of its own). */
+function pingRedis(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
+    socket.once("error", () => resolve(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (d) => (socket.destroy(), resolve(d.toString().startsWith("+PONG"))));
+  });
+}
+
+/** Debian's redis-server on a free port, in memory only. */
+export async function startRedis(): Promise<Service> {
+  const port = await freePort();
+  const { child, output } = startProcess("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+  for (let i = 0; !(await pingRedis(port)); i++) {
+    if (child.exitCode !== null || i > 100) throw new Error(`redis-server did not start (install Debian's redis-server): ${output()}`);
+    await sleep(100);
+  }
+  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopProcess(child) };
+}
+
+/** HAProxy with infra/haproxy/haproxy.cfg in front of the given instances ("host:port"), in the foreground. */
+export async function startHaproxy(backends: [string, string, ...string[]]): Promise<Service> {
+  const port = await freePort();
+  const env = { ...process.env, LB_PORT: String(port), BACKEND_A: backends[0], BACKEND_B: backends[1], BACKEND_C: backends[2] ?? "" };
+  const { child, output } = startProcess("haproxy", ["-db", "-f", HAPROXY_CFG], env);
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null || i > 150) throw new Error(`haproxy did not start (install Debian's haproxy): ${output()}`);
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) }).catch(() => null);
+    if (res?.ok) break;
+    await sleep(100);
+  }
+  return { url, port, stop: () => stopProcess(child) };
+}
