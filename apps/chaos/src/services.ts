@@ -61,7 +61,7 @@ export async function startRedis(): Promise<Service> {
 /** HAProxy with infra/haproxy/haproxy.cfg in front of the given instances ("host:port"), in the foreground. */
 export async function startHaproxy(backends: [string, string, ...string[]]): Promise<Service> {
   const port = await freePort();
-  const env = { ...process.env, LB_PORT: String(port), BACKEND_A: backends[0], BACKEND_B: backends[1], BACKEND_C: backends[2] ?? "" };
+  const env = { ...process.env, LB_PORT: String(port), BACKEND_A: backends[0], BACKEND_B: backends[1], BACKEND_C: backends[2] ?? "", LB_MAXCONN: "2000" };
   const { child, output } = startProcess("haproxy", ["-db", "-f", HAPROXY_CFG], env);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
