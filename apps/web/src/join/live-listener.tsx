@@ -1,5 +1,6 @@
 import { useRef, useState } from "react";
 import { FeedbackCard } from "./feedback-card";
+import { WithdrawContributions } from "./withdraw-contributions";
 import { SelfReading } from "./self-reading";
 import { useListenerSession, type ListenerSessionState } from "./use-listener-session";
 
@@ -34,6 +35,8 @@ export function LiveListener({ code, title, name, onRejoin }: { code: string; ti
       <section className="card narrow" role="status">
         <h1>{heading}</h1>
         <p>{text}</p>
+        {/* Withdrawing stays possible after leaving: the token is still in this page. */}
+        <WithdrawContributions identity={state.joined} />
         {state.connection !== "ended" && (
           <button type="button" className="button secondary" onClick={onRejoin}>
             Join again

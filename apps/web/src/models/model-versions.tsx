@@ -34,12 +34,12 @@ export function ModelVersions({ models, token, onChanged }: { models: ModelVersi
       onChanged();
     } catch (error) {
       const message = error instanceof ApiError ? error.message : "The server could not be reached.";
-      // A worse candidate is refused with CONFLICT: offer forcing it, which needs its own confirmation.
+      // The promotion gate refuses a worse (or unmeasured) candidate with CONFLICT, saying it can be forced: offer that, behind its own confirmation.
       setStep({
         kind: "error",
         action,
         message,
-        isRefusal: error instanceof ApiError && error.code === "CONFLICT" && action.kind === "promote" && !action.force,
+        isRefusal: error instanceof ApiError && error.code === "CONFLICT" && /force/i.test(message) && action.kind === "promote" && !action.force,
       });
     }
   };
