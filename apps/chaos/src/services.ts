@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { freePort } from "@emotion/server/spawn";
+
+export { startRedis } from "@emotion/server/spawn";
 
 /** A process of ours (Redis, HAProxy) that ends with the run. */
 export interface Service {
@@ -35,28 +36,6 @@ const stopProcess = (child: ChildProcess) =>
     child.kill("SIGTERM");
     setTimeout(() => child.kill("SIGKILL"), 5000).unref();
   });
-
-/** Answers Redis's PING over a bare socket (the chaos app has no Redis client of its own). */
-function pingRedis(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
-    socket.once("error", () => resolve(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (d) => (socket.destroy(), resolve(d.toString().startsWith("+PONG"))));
-  });
-}
-
-/** Debian's redis-server on a free port, in memory only. */
-export async function startRedis(): Promise<Service> {
-  const port = await freePort();
-  const { child, output } = startProcess("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
-  for (let i = 0; !(await pingRedis(port)); i++) {
-    if (child.exitCode !== null || i > 100) throw new Error(`redis-server did not start (install Debian's redis-server): ${output()}`);
-    await sleep(100);
-  }
-  return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopProcess(child) };
-}
 
 /** HAProxy with infra/haproxy/haproxy.cfg in front of the given instances ("host:port"), in the foreground. */
 export async function startHaproxy(backends: [string, string, ...string[]]): Promise<Service> {

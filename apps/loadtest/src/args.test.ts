@@ -7,9 +7,11 @@ describe("parseArgs", () => {
       listeners: 500,
       fps: 4,
       seconds: 60,
-      url: "http://localhost:3000",
+      url: ["http://localhost:3000"],
       json: true,
     });
+    expect(parseArgs(["--url", "http://a:3000, http://b:3000/", "--mood-only"])).toMatchObject({ url: ["http://a:3000", "http://b:3000"], moodOnly: true });
+    expect(parseArgs(["--instances", "2"])).toMatchObject({ instances: 2 });
     expect(parseArgs([])).toMatchObject({ listeners: 50, fps: 4, seconds: 10, json: false });
   });
 
@@ -19,7 +21,10 @@ describe("parseArgs", () => {
     [["--listeners", "0"], /--listeners must be between 1 and 5000/],
     [["--fps", "-1"], /--fps must be above 0/],
     [["--seconds"], /--seconds needs a value/],
-    [["--url", "localhost:3000"], /--url must be an http\(s\) URL/],
+    [["--url", "localhost:3000"], /--url must be http\(s\) URLs/],
+    [["--url", "http://a:3000,ftp://b"], /--url must be http\(s\) URLs/],
+    [["--instances", "9"], /--instances must be between 1 and 8/],
+    [["--instances", "2", "--url", "http://a:3000"], /--instances and --url exclude each other/],
     [["--listner", "5"], /unknown flag --listner/],
     [["--json=yes"], /--json takes no value/],
     [["--session", "abc"], /--session, --code and --token go together/],

@@ -21,11 +21,26 @@ export const LoadOptions = z
     listeners: count("--listeners", 5000).default(50),
     fps: positive("--fps", 30).default(4),
     seconds: positive("--seconds", 3600).default(10),
-    /** A running server; without it the load test starts one in a child process. */
+    /** Running servers (comma-separated: several instances, or one balancer); without it the load test starts its own. */
     url: z
-      .url({ protocol: /^https?$/, error: "--url must be an http(s) URL, e.g. http://localhost:3000" })
-      .transform((u) => u.replace(/\/+$/, ""))
+      .string()
+      .transform((v) =>
+        v
+          .split(",")
+          .map((u) => u.trim().replace(/\/+$/, ""))
+          .filter(Boolean),
+      )
+      .pipe(
+        z
+          .array(z.url({ protocol: /^https?$/, error: "--url must be http(s) URLs separated by commas, e.g. http://localhost:3000,http://localhost:3001" }))
+          .min(1, "--url must name at least one server")
+          .max(16, "--url takes at most 16 servers"),
+      )
       .optional(),
+    /** Server instances to start (cluster mode: they share DATABASE_URL's Postgres and a Redis of their own). */
+    instances: count("--instances", 8).default(1),
+    /** Do not ask for every reading (session:readings): only the once-a-second room mood the dashboard draws is measured. */
+    moodOnly: z.boolean().default(false),
     /** Another checkout of apps/server to start (e.g. a git worktree of the previous commit, for before/after runs). */
     serverDir: z.string().min(1, "--server-dir must not be empty").optional(),
     /** An existing session (with --code and --token) instead of a new one. */
@@ -55,10 +70,12 @@ export const LoadOptions = z
     if (o.warmup >= o.seconds) ctx.addIssue({ code: "custom", path: ["warmup"], message: "--warmup must be shorter than --seconds" });
     if (o.url && o.serverDir)
       ctx.addIssue({ code: "custom", path: ["serverDir"], message: "--server-dir and --url exclude each other: --url uses a running server" });
+    if (o.url && o.instances > 1)
+      ctx.addIssue({ code: "custom", path: ["instances"], message: "--instances and --url exclude each other: --url names running servers" });
   });
 export type LoadOptions = z.infer<typeof LoadOptions>;
 
-const BOOLEAN_FLAGS = new Set(["json", "help", "startOnJoin"]);
+const BOOLEAN_FLAGS = new Set(["json", "help", "startOnJoin", "moodOnly"]);
 const KNOWN_FLAGS = new Set(Object.keys(LoadOptions.shape ?? {}));
 
 const toCamel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -66,13 +83,18 @@ const toCamel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.
 export const USAGE = `Usage: pnpm loadtest [--listeners N] [--fps F] [--seconds S] [--url U] [--json]
 
 Simulates N listeners sending real face crops at F crops/s each for S seconds, plus one speaker
-dashboard socket, and reports readings sent / acked / stored / lost, ack and crop-to-dashboard latency
-(p50/p95/p99) and the server's peak RSS. Exits 1 when a reading is lost, 2 on a bad command line.
+dashboard socket, and reports readings sent / acked / stored / lost, ack latency, capture-to-dashboard
+latency (the once-a-second room mood the dashboard draws, and every reading pushed), the servers' peak
+RSS and CPU per 1,000 crops. Exits 1 when a reading is lost, 2 on a bad command line.
 
   --listeners N          simulated listeners (default 50)
   --fps F                crops per second per listener (default 4)
   --seconds S            how long the load runs (default 10)
-  --url U                a running server; default: start one (tsx apps/server/src/index.ts) with a temp DATA_DIR
+  --url U[,U2...]        running servers: several instances (listeners are spread over them, the speaker is on
+                         the first) or one load balancer; default: start the server with a temp DATA_DIR
+  --instances N          start N instances in cluster mode (needs DATABASE_URL; starts a redis-server unless
+                         REDIS_URL is set); listeners are spread over them, the speaker is on the first
+  --mood-only            measure only the room mood the dashboard draws (session:mood), not every reading
   --server-dir DIR       start the server from another checkout of apps/server (before/after comparisons)
   --session ID --code C --token T
                          use an existing session (needs --url) instead of POST /api/sessions

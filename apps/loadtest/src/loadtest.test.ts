@@ -27,6 +27,9 @@ describe("pnpm loadtest", () => {
     expect(Object.keys(result).slice(0, 7)).toEqual(["sent", "acked", "stored", "lost", "ackMs", "dashboardMs", "serverRssMb"]);
     expect(result).toMatchObject({ sent: 30, acked: 30, stored: 30, lost: 0, ackMs: percentiles, dashboardMs: percentiles, nacked: 0, dashboardReceived: 30 });
     expect(result.serverRssMb).toBeGreaterThan(50);
+    // The room mood the dashboard draws: about one a second, each showing the five listeners' faces.
+    expect(result).toMatchObject({ moodMs: percentiles, mostPresent: 5, instances: 1 });
+    expect(result.serverCpuSecondsPer1000Crops).toBeGreaterThan(0);
     expect(stdout).toContain("lost 0");
     // One progress line a second on stderr.
     expect(stderr).toMatch(/\[\s+1 s\] sent \d+/);

@@ -1,7 +1,7 @@
 import { parseArgs, USAGE, UsageError, type LoadOptions } from "./args";
 import { loadCropPool } from "./crops";
 import { formatJson, formatSummary, type LoadReport } from "./report";
-import { fetchHealthRssMb, readCpuSeconds, readRssMb, startServer, type ServerProcess } from "./server-process";
+import { fetchHealthRssMb, readCpuSeconds, readRssMb, startServers, type ServerProcess } from "./server-process";
 import { createSession, waitForStored, type SessionRef } from "./session-api";
 import { Simulation } from "./simulate";
 
@@ -10,15 +10,16 @@ const fmt = (v: number | null) => (v === null ? "–" : v.toFixed(0));
 // Histogram values are ns; an empty histogram reports NaN / huge numbers.
 const lagMs = (ns: number) => (Number.isFinite(ns) && ns < 1e12 ? Math.round(ns / 1e5) / 10 : 0);
 
-/** Peak RSS of the server, sampled once a second: /proc for a server we started, GET /health otherwise. */
-function watchServerMemory(server: ServerProcess | null, url: string) {
+/** Peak RSS of the servers together, sampled once a second: /proc for servers we started, GET /health otherwise. */
+function watchServerMemory(servers: ServerProcess[], urls: string[]) {
   let peak: number | null = null;
   let last: number | null = null;
   let isBusy = false;
   const sample = async () => {
     if (isBusy) return;
     isBusy = true;
-    last = server ? await readRssMb(server.pid) : await fetchHealthRssMb(url);
+    const each = await Promise.all(servers.length ? servers.map((s) => readRssMb(s.pid)) : urls.map((u) => fetchHealthRssMb(u)));
+    last = each.some((v) => v === null) ? null : each.reduce<number>((sum, v) => sum + v!, 0);
     if (last !== null) peak = Math.max(peak ?? 0, last);
     isBusy = false;
   };
@@ -38,19 +39,37 @@ function watchServerMemory(server: ServerProcess | null, url: string) {
   };
 }
 
+/** CPU seconds the started servers have used so far, together; null when one cannot be read. */
+async function readServersCpu(servers: ServerProcess[]): Promise<number | null> {
+  if (!servers.length) return null;
+  const each = await Promise.all(servers.map((s) => readCpuSeconds(s.pid)));
+  return each.some((v) => v === null) ? null : each.reduce<number>((sum, v) => sum + v!, 0);
+}
+
 async function run(o: LoadOptions, onCleanup: (fn: () => Promise<void>) => void): Promise<LoadReport> {
-  log(o.url ? `load test against ${o.url}` : "starting the server (tsx apps/server/src/index.ts) and the crop pool…");
-  const [crops, server] = await Promise.all([loadCropPool(), o.url ? Promise.resolve(null) : startServer({ serverDir: o.serverDir })]);
-  if (server) onCleanup(async () => void (await server.stop()));
-  const url = o.url ?? server!.url;
-  log(`${crops.length} real face crops in the pool; server ${url}${server ? ` (pid ${server.pid})` : ""}`);
+  log(
+    o.url
+      ? `load test against ${o.url.join(", ")}`
+      : `starting ${o.instances > 1 ? `${o.instances} server instances (cluster mode)` : "the server"} and the crop pool…`,
+  );
+  const [crops, servers] = await Promise.all([
+    loadCropPool(),
+    o.url ? Promise.resolve([]) : startServers({ serverDir: o.serverDir, instances: o.instances }, onCleanup),
+  ]);
+  const server = servers[0] ?? null;
+  const urls = o.url ?? servers.map((s) => s.url);
+  const url = urls[0]!;
+  log(
+    `${crops.length} real face crops in the pool; ${urls.length > 1 ? "servers" : "server"} ${servers.length ? servers.map((s) => `${s.url} (pid ${s.pid})`).join(", ") : urls.join(", ")}`,
+  );
 
   const session: SessionRef =
     o.session && o.code && o.token ? { id: o.session, code: o.code, speakerToken: o.token } : await createSession(url, `Load test ${new Date().toISOString()}`);
-  const memory = watchServerMemory(server, url);
+  const memory = watchServerMemory(servers, urls);
   onCleanup(() => memory.stop());
   const sim = new Simulation({
-    url,
+    urls,
+    readings: !o.moodOnly,
     session,
     listeners: o.listeners,
     fps: o.fps,
@@ -79,22 +98,23 @@ async function run(o: LoadOptions, onCleanup: (fn: () => Promise<void>) => void)
   }
   log(`sending ${o.fps} crops/s per listener for ${o.seconds} s${o.startOnJoin ? " from its join" : ""}`);
   const t0 = Date.now();
-  const cpu0 = { server: server ? await readCpuSeconds(server.pid) : null, client: process.cpuUsage() };
+  const cpu0 = { server: await readServersCpu(servers), client: process.cpuUsage() };
   let lastSent = 0;
   let lastCpu = cpu0.server;
   let lastAt = performance.now();
   const progress = setInterval(async () => {
-    if (server?.crashed) return sim.close(); // stops sending; the run then fails with the reason
-    const cpu = server ? await readCpuSeconds(server.pid) : null;
+    if (servers.some((s) => s.crashed)) return sim.close(); // stops sending; the run then fails with the reason
+    const cpu = await readServersCpu(servers);
     const now = performance.now();
     const cpuPct = cpu !== null && lastCpu !== null ? Math.round(((cpu - lastCpu) / ((now - lastAt) / 1000)) * 100) : null;
     lastCpu = cpu;
     lastAt = now;
     const ack = sim.ackMs.takeWindow();
     const dash = sim.dashboardMs.takeWindow();
+    const mood = sim.moodMs.takeWindow();
     log(
       `[${((Date.now() - t0) / 1000).toFixed(0).padStart(3)} s] sent ${sim.sent} (+${sim.sent - lastSent}/s) acked ${sim.acked} nacked ${sim.nacked} ` +
-        `in flight ${sim.inFlight}  ack p95 ${fmt(ack.p95)} ms  dashboard p95 ${fmt(dash.p95)} ms  server RSS ${fmt(memory.last)} MB${cpuPct === null ? "" : ` CPU ${cpuPct}%`}`,
+        `in flight ${sim.inFlight}  ack p95 ${fmt(ack.p95)} ms  mood p95 ${fmt(mood.p95)} ms${o.moodOnly ? "" : `  readings p95 ${fmt(dash.p95)} ms`}  server RSS ${fmt(memory.last)} MB${cpuPct === null ? "" : ` CPU ${cpuPct}%`}`,
     );
     lastSent = sim.sent;
   }, 1000);
@@ -105,9 +125,10 @@ async function run(o: LoadOptions, onCleanup: (fn: () => Promise<void>) => void)
   }
   await allSent;
   clearInterval(progress);
-  if (server?.crashed) throw new Error(server.crashed);
+  const crashed = servers.find((s) => s.crashed);
+  if (crashed) throw new Error(crashed.crashed!);
   const sendSeconds = (Date.now() - t0) / 1000;
-  const serverCpu = server ? await readCpuSeconds(server.pid) : null;
+  const serverCpu = await readServersCpu(servers);
   const clientCpu = process.cpuUsage(cpu0.client);
   log(`sending done; waiting for ${sim.inFlight} in-flight acks and the write-behind flush…`);
   await sim.settle(o.ackTimeoutMs + 1000);
@@ -124,6 +145,10 @@ async function run(o: LoadOptions, onCleanup: (fn: () => Promise<void>) => void)
     ackMs: sim.ackMs.percentiles(),
     dashboardMs: sim.dashboardMs.percentiles(),
     serverRssMb: memory.peak,
+    moodMs: sim.moodMs.percentiles(),
+    moods: sim.moods,
+    mostPresent: sim.mostPresent,
+    instances: urls.length,
     nacked: sim.nacked,
     nackCodes: sim.nackCodes,
     timedOut: sim.timedOut,
@@ -139,6 +164,8 @@ async function run(o: LoadOptions, onCleanup: (fn: () => Promise<void>) => void)
     serverStarted: server !== null,
     // Share of one core while sending: on a small machine the server, this generator and anything else compete.
     serverCpuPct: serverCpu !== null && cpu0.server !== null ? Math.round(((serverCpu - cpu0.server) / sendSeconds) * 100) : null,
+    serverCpuSecondsPer1000Crops:
+      serverCpu !== null && cpu0.server !== null && sim.acked ? Math.round(((serverCpu - cpu0.server) / sim.acked) * 1000 * 1000) / 1000 : null,
     clientCpuPct: Math.round(((clientCpu.user + clientCpu.system) / 1e6 / sendSeconds) * 100),
   };
 }

@@ -9,8 +9,15 @@ export interface LoadReport {
   lost: number;
   ackMs: Percentiles;
   dashboardMs: Percentiles;
-  /** The server's peak RSS during the run in MB; null when it cannot be read (--url without memory in /health). */
+  /** The servers' peak RSS during the run in MB, all instances together; null when it cannot be read (--url without memory in /health). */
   serverRssMb: number | null;
+  /** Capture to the room mood the speaker's dashboard draws (session:mood, once a second). */
+  moodMs: Percentiles;
+  /** Room moods the speaker received, and the most listeners one showed with a face. */
+  moods: number;
+  mostPresent: number;
+  /** Server instances the listeners were spread over. */
+  instances: number;
   nacked: number;
   nackCodes: Record<string, number>;
   timedOut: number;
@@ -30,6 +37,8 @@ export interface LoadReport {
   serverStarted: boolean;
   /** CPU used while sending, in % of one core: the server's (when started here) and this generator's. */
   serverCpuPct: number | null;
+  /** Server CPU (all instances) per 1,000 acked crops, in CPU seconds; null when the servers were not started here. */
+  serverCpuSecondsPer1000Crops: number | null;
   clientCpuPct: number;
 }
 
@@ -42,13 +51,14 @@ export function formatSummary(r: LoadReport): string {
     .map(([code, n]) => `${code} ${n}`)
     .join(", ");
   return [
-    `load test: ${r.listeners} listeners × ${r.fps} crops/s × ${r.seconds} s (${r.offeredPerSecond.toFixed(0)} readings/s offered; ${r.start === "on-join" ? "each from its join" : "after all joined"})`,
+    `load test: ${r.listeners} listeners × ${r.fps} crops/s × ${r.seconds} s on ${r.instances} instance${r.instances > 1 ? "s" : ""} (${r.offeredPerSecond.toFixed(0)} readings/s offered; ${r.start === "on-join" ? "each from its join" : "after all joined"})`,
     `  readings   sent ${r.sent}  acked ${r.acked}  stored ${r.stored}  lost ${r.lost}`,
     `             nacked ${r.nacked}${nacks ? ` (${nacks})` : ""}  timed out ${r.timedOut}  dropped sockets ${r.disconnects}`,
     `  ack        ${line(r.ackMs)}${r.warmupSeconds ? `  (after a ${r.warmupSeconds} s warm-up)` : ""}`,
-    `  dashboard  ${line(r.dashboardMs)}  (capture → speaker socket, ${r.dashboardReceived} received)`,
+    `  dashboard  ${line(r.moodMs)}  (capture → the room mood the dashboard draws, ${r.moods} moods, up to ${r.mostPresent} faces)`,
+    `  readings   ${line(r.dashboardMs)}  (capture → every reading pushed to the speaker, ${r.dashboardReceived} received)`,
     `  server     peak RSS ${r.serverRssMb === null ? "unknown" : `${r.serverRssMb.toFixed(0)} MB`}${r.serverStarted ? " (started by the load test)" : ""}`,
-    `  cpu        server ${r.serverCpuPct === null ? "unknown" : `${r.serverCpuPct}%`}  generator ${r.clientCpuPct}% (of one core, while sending)`,
+    `  cpu        server ${r.serverCpuPct === null ? "unknown" : `${r.serverCpuPct}%`}  generator ${r.clientCpuPct}% (of one core, while sending); server ${r.serverCpuSecondsPer1000Crops === null ? "unknown" : `${r.serverCpuSecondsPer1000Crops} CPU s`} per 1,000 crops`,
     `  generator  event-loop delay p99 ${r.clientLagMs.p99.toFixed(1)} ms, max ${r.clientLagMs.max.toFixed(1)} ms`,
     r.lost > 0 ? `FAIL: ${r.lost} reading(s) lost` : "ok: no reading lost",
   ].join("\n");

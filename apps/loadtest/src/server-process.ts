@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { startServerProcess, type ServerProcess } from "@emotion/server/spawn";
+import { startRedis, startServerProcess, type ServerProcess } from "@emotion/server/spawn";
 
 export type { ServerProcess };
 
@@ -9,15 +9,44 @@ export type { ServerProcess };
  * pass through. Its output is echoed to stderr. Every simulated listener comes from this one address,
  * so the per-address socket limit is lifted (and the per-session listener cap, for rooms beyond 1,000).
  */
-export function startServer({ serverDir }: { serverDir?: string } = {}): Promise<ServerProcess> {
+export function startServer({ serverDir, env = {} }: { serverDir?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> {
   return startServerProcess({
     serverDir,
     env: {
       NODE_ENV: "production",
       MAX_SOCKETS_PER_IP: process.env.MAX_SOCKETS_PER_IP ?? "1000000",
       MAX_LISTENERS_PER_SESSION: process.env.MAX_LISTENERS_PER_SESSION ?? "100000",
+      ...env,
     },
   });
+}
+
+/**
+ * One server, or `instances` of them in cluster mode: they share DATABASE_URL's Postgres (embedded
+ * PGlite cannot be shared, so it is required) and REDIS_URL's Redis, or a redis-server started here.
+ * Everything started is stopped through `onCleanup`.
+ */
+export async function startServers(
+  { serverDir, instances }: { serverDir?: string; instances: number },
+  onCleanup: (fn: () => Promise<void>) => void,
+): Promise<ServerProcess[]> {
+  if (instances === 1) {
+    const server = await startServer({ serverDir });
+    onCleanup(async () => void (await server.stop()));
+    return [server];
+  }
+  if (!process.env.DATABASE_URL) throw new Error("--instances needs DATABASE_URL: the instances share one Postgres (embedded PGlite cannot be shared)");
+  let redisUrl = process.env.REDIS_URL;
+  if (!redisUrl) {
+    const redis = await startRedis();
+    onCleanup(() => redis.stop());
+    redisUrl = redis.url;
+  }
+  const servers = await Promise.all(
+    Array.from({ length: instances }, (_, i) => startServer({ serverDir, env: { REDIS_URL: redisUrl, INSTANCE_ID: `load-${i + 1}` } })),
+  );
+  for (const server of servers) onCleanup(async () => void (await server.stop()));
+  return servers;
 }
 
 // /proc reads are async: reading a process's /proc files can wait on that process's memory lock, and a

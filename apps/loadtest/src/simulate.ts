@@ -1,14 +1,17 @@
 import type { Socket as TcpSocket } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { io, type Socket } from "socket.io-client";
-import type { ClientToServerEvents, ListenerJoined, LiveReading, ServerToClientEvents } from "@emotion/protocol";
+import type { ClientToServerEvents, ListenerJoined, LiveReading, RoomMood, ServerToClientEvents } from "@emotion/protocol";
 import type { SessionRef } from "./session-api";
 import { Samples } from "./stats";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface SimulationOptions {
-  url: string;
+  /** The servers: listeners are spread over them in turn; the speaker is on the first. */
+  urls: string[];
+  /** Ask for every reading (session:readings) besides the room mood. */
+  readings: boolean;
   session: SessionRef;
   listeners: number;
   fps: number;
@@ -70,7 +73,14 @@ export class Simulation {
   /** Sockets that dropped during the run (they do not reconnect: their crops are lost). */
   disconnects = 0;
   readonly ackMs = new Samples();
+  /** Capture to a reading pushed to the speaker (session:readings). */
   readonly dashboardMs = new Samples();
+  /** Capture to the room mood the dashboard draws (session:mood): each tile whose shown reading is newer than before. */
+  readonly moodMs = new Samples();
+  /** Room moods the speaker received, and the most listeners one of them showed with a face. */
+  moods = 0;
+  mostPresent = 0;
+  private readonly shownCapture = new Map<string, number>();
   /** This process's event-loop delay: when it is high, the latencies include the load generator's own lag. */
   readonly clientLag = monitorEventLoopDelay({ resolution: 10 });
   readonly participantIds = new Set<string>();
@@ -95,11 +105,11 @@ export class Simulation {
 
   /** Connects the speaker dashboard socket (speaker:join) and starts timing readings. */
   async connectSpeaker(): Promise<void> {
-    const socket = await connect(this.o.url);
+    const socket = await connect(this.o.urls[0]!);
     this.speaker = socket;
     const res = await socket
       .timeout(30_000)
-      .emitWithAck("speaker:join", { v: 1, sessionId: this.o.session.id, speakerToken: this.o.session.speakerToken, readings: true });
+      .emitWithAck("speaker:join", { v: 1, sessionId: this.o.session.id, speakerToken: this.o.session.speakerToken, readings: this.o.readings });
     if (!res.ok) throw new Error(`speaker:join failed: ${res.error.code} ${res.error.message}`);
     socket.on("session:readings", (readings: LiveReading[]) => {
       const now = Date.now();
@@ -109,6 +119,19 @@ export class Simulation {
         if (r.capturedAt >= this.measureFrom) this.dashboardMs.add(now - r.capturedAt);
       }
     });
+    socket.on("session:mood", (mood: RoomMood) => this.takeMood(mood, Date.now()));
+  }
+
+  private takeMood(mood: RoomMood, now: number) {
+    this.moods++;
+    this.mostPresent = Math.max(this.mostPresent, mood.presentCount);
+    if (!this.isSending) return;
+    for (const t of mood.tiles) {
+      const captured = t.capturedAt;
+      if (!captured || !this.participantIds.has(t.id) || captured <= (this.shownCapture.get(t.id) ?? 0)) continue;
+      this.shownCapture.set(t.id, captured);
+      if (captured >= this.measureFrom) this.moodMs.add(now - captured);
+    }
   }
 
   /** Connects and joins every listener, `joinConcurrency` at a time. */
@@ -117,7 +140,7 @@ export class Simulation {
     const worker = async () => {
       while (next < this.o.listeners) {
         const index = next++;
-        const socket = await connect(this.o.url);
+        const socket = await connect(this.o.urls[index % this.o.urls.length]!);
         const res = await socket.timeout(30_000).emitWithAck("listener:join", { v: 1, code: this.o.session.code, name: `Load ${index + 1}` });
         if (!res.ok) {
           socket.disconnect();
@@ -210,7 +233,7 @@ export class Simulation {
     while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     // session:readings go out right after the acks; give the last ones a moment to arrive.
     const dashDeadline = Math.min(deadline, Date.now() + 3000);
-    while (this.dashboardReceived < this.acked && Date.now() < dashDeadline) await new Promise((r) => setTimeout(r, 50));
+    while (this.o.readings && this.dashboardReceived < this.acked && Date.now() < dashDeadline) await new Promise((r) => setTimeout(r, 50));
     this.clientLag.disable();
   }
 

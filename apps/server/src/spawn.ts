@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -142,6 +142,56 @@ export async function startServerProcess(options: SpawnOptions = {}): Promise<Se
       }
       cleanup();
       return { code: child.exitCode, signal: child.signalCode };
+    },
+  };
+}
+
+/** Answers Redis's PING over a bare socket (no client library needed to know it is up). */
+function pingRedis(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.setTimeout(1000, () => (socket.destroy(), resolve(false)));
+    socket.once("error", () => resolve(false));
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (d) => (socket.destroy(), resolve(d.toString().startsWith("+PONG"))));
+  });
+}
+
+export interface RedisProcess {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Debian's redis-server on a free port of 127.0.0.1, in memory only (cluster-mode tests and load tests). */
+export async function startRedis(): Promise<RedisProcess> {
+  const port = await freePort();
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let tail = "";
+  const keep = (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-2000));
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  child.once("error", (err) => (tail += `\n${err.message}`));
+  const kill = () => child.kill("SIGKILL");
+  process.once("exit", kill);
+  for (let i = 0; !(await pingRedis(port)); i++) {
+    if (hasExited(child) || i > 100) {
+      kill();
+      throw new Error(`redis-server did not start (install Debian's redis-server): ${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async stop() {
+      process.off("exit", kill);
+      if (!hasExited(child)) {
+        child.kill("SIGTERM");
+        await exited(child);
+      }
     },
   };
 }
