@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb } from "@emotion/db";
-import { makeTwoFaceVideo } from "@emotion/vision/testing";
+import { B_VISIBLE, makeTwoFaceVideo, VIDEO_SECONDS } from "@emotion/vision/testing";
 import { lastJson, runCli } from "./run-cli";
 
 const tmp = mkdtempSync(join(tmpdir(), "emotion-analyze-"));
@@ -12,6 +12,10 @@ beforeAll(async () => {
   video = await makeTwoFaceVideo(tmp);
 }, 60_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Sampled frames (t = 0, 1/fps, …) in which face B is on screen: the readings it can have. */
+const framesWithB = (fps: number) =>
+  Array.from({ length: VIDEO_SECONDS * fps }, (_, i) => i / fps).filter((t) => B_VISIBLE.some(([from, to]) => t >= from && t < to)).length;
 
 interface AnalyzeJson {
   faces: Array<{ id: number; name: string; readings: number; dominant: string | null; participantId?: string }>;
@@ -24,9 +28,10 @@ describe("emotion analyze", () => {
     expect(r.code, r.stderr).toBe(0);
     const out = lastJson<AnalyzeJson>(r);
     expect(out.durationS).toBeCloseTo(8, 0);
+    // one reading per frame a face was seen in: none for the 1.5 s face B is away, nor before it comes
     expect(out.faces.map((f) => [f.id, f.readings])).toEqual([
-      [1, 16],
-      [2, 14],
+      [1, VIDEO_SECONDS * 2],
+      [2, framesWithB(2)],
     ]);
     expect(out.faces.every((f) => f.dominant !== null)).toBe(true);
   }, 60_000);
@@ -43,6 +48,11 @@ describe("emotion analyze", () => {
     db = await createDb({ dataDir });
     const people = await db.listParticipants(session.id);
     expect(people.map((p) => [p.name, p.kind, p.readingsCount])).toEqual(out.faces.map((f) => [f.name, "upload", f.readings]));
+    // only frames with a face are stored (as the server's uploads do): at most the frames B is on screen in
+    // (one edge frame may be missed at 1 fps), never the 7 frames from its first appearance on, gaps filled
+    expect(out.faces[0]?.readings).toBe(VIDEO_SECONDS);
+    expect(out.faces[1]?.readings).toBeLessThanOrEqual(framesWithB(1));
+    expect(out.faces[1]?.readings).toBeGreaterThanOrEqual(framesWithB(1) - 1);
     await db.close();
   }, 60_000);
 

@@ -1,8 +1,9 @@
 import { existsSync, statSync } from "node:fs";
-import { createDb, DEFAULT_DATA_DIR, embeddedDbDir, storeTrackedFaces } from "@emotion/db";
+import { createDb, DEFAULT_DATA_DIR, embeddedDbDir, type Repository } from "@emotion/db";
 import { AppError } from "@emotion/protocol";
+import type { Vision } from "@emotion/vision";
 import { loadVision } from "@emotion/vision/node";
-import { analyzeVideo, probeVideo } from "@emotion/vision/video";
+import { probeVideo, trackVideo, type FaceReadings, type VideoTracking } from "@emotion/vision/video";
 import { z } from "zod";
 import { defineCommand, usageError } from "../args";
 import { env } from "../env";
@@ -14,6 +15,40 @@ const Options = z.object({
   fps: z.coerce.number({ error: "must be a number" }).positive({ error: "must be > 0" }).max(30, { error: "must be at most 30" }).default(2),
   json: z.boolean().default(false),
 });
+
+/** Readings handed to the store per batch, as the server's upload analysis does. */
+const BATCH_READINGS = 500;
+
+interface Store {
+  tx: Repository;
+  sessionId: string;
+}
+
+/**
+ * Streams a recording through trackVideo. With a store, each confirmed face becomes an upload participant when
+ * its first readings arrive and only the frames in which it was seen are stored (absence is the frames without
+ * a row, as for the server's uploads); memory stays bounded whatever the recording's length.
+ */
+async function trackInto(vision: Vision, path: string, fps: number, store: Store | null, onProgress: (tMs: number, faces: number) => void) {
+  const participants = new Map<number, string>();
+  const at = Date.now();
+  const write = async (batch: FaceReadings[]) => {
+    if (!store) return;
+    const { tx, sessionId } = store;
+    for (const face of batch) {
+      const participantId = participants.get(face.faceId) ?? (await tx.joinParticipant({ sessionId, name: face.name, kind: "upload", tokenHash: "-" })).id;
+      participants.set(face.faceId, participantId);
+      await tx.insertReadings(face.readings.map((r) => ({ ...r, sessionId, participantId, capturedAt: at + r.tMs, serverAt: at })));
+    }
+  };
+  const result: VideoTracking = await trackVideo(vision, path, {
+    fps,
+    batchSize: BATCH_READINGS,
+    onReadings: write,
+    onProgress: ({ tMs, faces }) => onProgress(tMs, faces),
+  });
+  return { result, participants };
+}
 
 export const analyze = defineCommand({
   name: "analyze",
@@ -46,30 +81,29 @@ export const analyze = defineCommand({
       const progress = startProgress("frames", expected);
       const started = Date.now();
       let frames = 0;
-      const analysis = await analyzeVideo(vision, path, {
-        fps: o.fps,
-        onProgress: ({ tMs, faces }) => progress.update(++frames, { detail: `${(tMs / 1000).toFixed(1)} s, ${faces} face(s)` }),
-      }).finally(() => {
+      const onProgress = (tMs: number, faces: number) => progress.update(++frames, { detail: `${(tMs / 1000).toFixed(1)} s, ${faces} face(s)` });
+      const sessionId = o.session;
+      // one transaction: a recording that fails halfway leaves no participant and no reading behind
+      const { result, participants } = await (
+        db && sessionId
+          ? db.transaction((tx) => trackInto(vision, path, o.fps, { tx, sessionId }, onProgress))
+          : trackInto(vision, path, o.fps, null, onProgress)
+      ).finally(() => {
         progress.stop();
         void vision.release();
       });
       const elapsedS = (Date.now() - started) / 1000;
-      let participantIds: string[] = [];
-      if (db && o.session) {
-        const sessionId = o.session;
-        participantIds = await db.transaction((tx) => storeTrackedFaces(tx, sessionId, analysis.faces));
-      }
-      const faces = analysis.faces.map((f, i) => ({
+      const faces = result.faces.map((f) => ({
         id: f.id,
         name: f.name,
-        readings: f.readings.length,
+        readings: f.framesSeen,
         framesSeen: f.framesSeen,
         dominant: f.dominant,
-        ...(participantIds[i] ? { participantId: participantIds[i] } : {}),
+        ...(participants.has(f.id) ? { participantId: participants.get(f.id) } : {}),
       }));
-      if (o.json) return printJson({ faces, durationS: analysis.durationS, frames: analysis.frames, elapsedS, speed: analysis.durationS / elapsedS });
+      if (o.json) return printJson({ faces, durationS: result.durationS, frames: result.frames, elapsedS, speed: result.durationS / elapsedS });
       process.stdout.write(
-        `${path}: ${analysis.durationS.toFixed(1)} s, ${analysis.frames} frames at ${o.fps} fps, analysed in ${elapsedS.toFixed(1)} s (${(analysis.durationS / elapsedS).toFixed(1)}x real time)\n\n`,
+        `${path}: ${result.durationS.toFixed(1)} s, ${result.frames} frames at ${o.fps} fps, analysed in ${elapsedS.toFixed(1)} s (${(result.durationS / elapsedS).toFixed(1)}x real time)\n\n`,
       );
       process.stdout.write(
         formatTable(
@@ -77,7 +111,7 @@ export const analyze = defineCommand({
           faces.map((f) => [f.name, f.readings, `${f.framesSeen} frames`, f.dominant ?? "-"]),
         ),
       );
-      if (o.session) process.stdout.write(`\nstored ${faces.length} participant(s) in session ${o.session}\n`);
+      if (o.session) process.stdout.write(`\nstored ${faces.length} participant(s) and ${result.readings} reading(s) in session ${o.session}\n`);
     } finally {
       await db?.close();
     }
