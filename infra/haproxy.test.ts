@@ -2,7 +2,7 @@
 // settings Socket.IO needs behind it. CI installs haproxy; without it (and without CI) the check is skipped.
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { readRepoFile, REPO_ROOT, toSeconds } from "./support";
+import { interpolateDefaults, readRepoFile, readYamlDocuments, REPO_ROOT, toSeconds } from "./support";
 
 const CONFIG = `${REPO_ROOT}/infra/haproxy/haproxy.cfg`;
 const VARIABLES = { LB_PORT: "18080", BACKEND_A: "127.0.0.1:13101", BACKEND_B: "127.0.0.1:13102" };
@@ -25,6 +25,12 @@ describe("infra/haproxy/haproxy.cfg", () => {
     expect(checkConfig(VARIABLES)).toMatchObject({ code: 0 });
     expect(checkConfig({ ...VARIABLES, BACKEND_C: "" })).toMatchObject({ code: 0 });
     expect(checkConfig({ ...VARIABLES, BACKEND_C: "127.0.0.1:13103" })).toMatchObject({ code: 0 });
+  });
+
+  it.skipIf(!isInstalled)("is valid with docker-compose.yml's environment (instance names resolved later through Docker's DNS)", () => {
+    const compose = interpolateDefaults(readYamlDocuments("docker-compose.yml")[0]) as { services: { haproxy: { environment: Record<string, string> } } };
+    const env = compose.services.haproxy.environment;
+    expect(checkConfig({ ...env, LB_PORT: VARIABLES.LB_PORT })).toMatchObject({ code: 0 });
   });
 
   it.skipIf(!isInstalled)("reads the instances' addresses from the environment", () => {
