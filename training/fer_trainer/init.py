@@ -12,10 +12,22 @@ class InitError(Exception):
     pass
 
 
-def widths_for(multiplier: float):
-    """Module widths for --width: the paper's (16, 32, 64, 128) scaled; the stem stays 8 (its two
-    full convolutions at 46x46 and 44x44 would cost most of the multiply-adds if widened)."""
-    return tuple(max(1, int(round(b * multiplier))) for b in BASE_WIDTHS)
+def widths_for(spec: str):
+    """Module widths for --width: a multiplier of the paper's (16, 32, 64, 128), or four widths "a,b,c,d".
+    The stem stays 8: its two full convolutions at 46x46 and 44x44 would cost most of the multiply-adds if
+    widened. Raises ValueError naming what is wrong."""
+    parts = [p.strip() for p in str(spec).split(",")]
+    if len(parts) == 1:
+        try:
+            multiplier = float(parts[0])
+        except ValueError:
+            raise ValueError(f"{spec!r} is neither a multiplier nor four widths") from None
+        if not 0.25 <= multiplier <= 4:
+            raise ValueError(f"the multiplier must be within 0.25..4, got {multiplier}")
+        return tuple(max(1, int(round(b * multiplier))) for b in BASE_WIDTHS)
+    if len(parts) != len(BASE_WIDTHS) or not all(p.isdigit() and 4 <= int(p) <= 512 for p in parts):
+        raise ValueError(f"expected {len(BASE_WIDTHS)} comma-separated widths within 4..512, got {spec!r}")
+    return tuple(int(p) for p in parts)
 
 
 def state_architecture(state: dict):

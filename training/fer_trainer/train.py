@@ -39,8 +39,9 @@ def parse_args(argv=None):
     p.add_argument("--checkpoint", default=os.path.join(ROOT, "training", ".checkpoints", "last.pt"))
     p.add_argument("--resume", action="store_true", help="continue from --checkpoint")
     p.add_argument("--swa", action="store_true", help="constant learning rate and stochastic weight averaging of every epoch's weights (use with --init-from)")
-    p.add_argument("--width", type=float, default=None,
-                   help="module width multiplier (1 = the paper's 16/32/64/128; default: the --init-from model's, else 1); "
+    p.add_argument("--width", default=None,
+                   help="module widths: a multiplier of the paper's 16/32/64/128 (e.g. 1.5), or four widths (e.g. 16,32,96,192); "
+                        "default: the --init-from model's, else the paper's; "
                         "a narrower --init-from model is widened to it function-preservingly")
     p.add_argument("--extra-csv", default=None, metavar="CSV",
                    help="FER-format CSV (emotion,pixels[,Usage]) whose every row is added to the training set (e.g. listeners' corrections)")
@@ -73,8 +74,11 @@ def parse_args(argv=None):
     for t in a.teacher:
         if not os.path.exists(t):
             p.error(f"--teacher: no model at {t}")
-    if a.width is not None and not 0.25 <= a.width <= 4:
-        p.error(f"--width must be within 0.25..4, got {a.width}")
+    if a.width is not None:
+        try:
+            a.width = widths_for(a.width)
+        except ValueError as e:
+            p.error(f"--width: {e}")
     if not 0 < a.extra_weight <= 100:
         p.error(f"--extra-weight must be > 0 and at most 100, got {a.extra_weight}")
     if a.extra_weight != 1.0 and not a.extra_csv:
@@ -91,11 +95,11 @@ def choose_architecture(a):
     """(module widths, stem): a resumed checkpoint's; else --width; else the --init-from model's; else the paper's."""
     if (a.resume or a.export_only) and os.path.exists(a.checkpoint):
         widths, stem = state_architecture(torch.load(a.checkpoint, map_location="cpu")["model"])
-        if a.width is not None and widths_for(a.width) != widths:
-            raise InitError(f"--width {a.width} gives modules {list(widths_for(a.width))}, but {a.checkpoint} has {list(widths)}")
+        if a.width is not None and a.width != widths:
+            raise InitError(f"--width gives modules {list(a.width)}, but {a.checkpoint} has {list(widths)}")
         return widths, stem
     widths, stem = source_architecture(a.init_from) if a.init_from else (BASE_WIDTHS, 8)
-    return (widths_for(a.width) if a.width is not None else widths), stem
+    return (a.width if a.width is not None else widths), stem
 
 
 def epoch_order(n_fer: int, n_extra: int, weight: float) -> torch.Tensor:

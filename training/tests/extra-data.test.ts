@@ -79,7 +79,7 @@ describe("trainer: fine-tuning on extra (feedback) rows", () => {
   });
 
   it("widens an exported model function-preservingly with --width", async () => {
-    const r = await train(["--init-from", join(tmp, "base.onnx"), "--width", "1.5", "--epochs", "1", "--lr", "1e-4"], "wide");
+    const r = await train(["--init-from", join(tmp, "base.onnx"), "--width", "24,48,96,192", "--epochs", "1", "--lr", "1e-4"], "wide");
     expect(r.code, r.stderr).toBe(0);
     const start = /widened from modules \[16, 32, 64, 128\] to \[24, 48, 96, 192\] \(Net2WiderNet\) \(PublicTest ([\d.]+)\)/.exec(r.stdout);
     expect(start, r.stdout).not.toBeNull();
@@ -123,5 +123,8 @@ describe("trainer: fine-tuning on extra (feedback) rows", () => {
     const r3 = await train(["--extra-csv", writeFerCsv("ok.csv", 3), "--extra-weight", "0", "--epochs", "1"], "bad");
     expect(r3.code).toBe(2);
     expect(r3.stderr).toContain("--extra-weight must be > 0 and at most 100, got 0.0");
+    const r4 = await train(["--width", "16,32", "--epochs", "1"], "bad");
+    expect(r4.code).toBe(2);
+    expect(r4.stderr).toContain("--width: expected 4 comma-separated widths within 4..512, got '16,32'");
   });
 });
