@@ -1,5 +1,4 @@
 import { and, eq, inArray, isNotNull, isNull, lt, sql } from "drizzle-orm";
-import { UPLOAD_INTERRUPTED } from "@emotion/protocol";
 import { uploadChunks, uploads, UUID, type Database } from "./schema";
 import type { UploadRow } from "./uploads";
 
@@ -60,11 +59,13 @@ export interface UploadJobsRepository {
    */
   cancelUpload(uploadId: string): Promise<{ outcome: "cancelled" | "requested" | "finished"; upload: UploadRow } | null>;
   /**
-   * The uploads whose instance stopped renewing its lease: a transfer fails ("interrupted"), an analysis is
-   * requeued, or failed "interrupted" once it was claimed `maxAttempts` times, or cancelled when a cancel was
-   * asked. Failed and cancelled ones have their recording deleted here; their readings are the caller's.
+   * Takes over, for `worker` (leased `leaseMs`), the unfinished uploads whose instance stopped renewing its
+   * lease (it died). Each is then ended (endUpload) or requeued (requeueUpload) by the caller; should the
+   * caller die too, its own lease runs out and another instance takes them over again.
    */
-  expireUploadLeases(maxAttempts: number): Promise<UploadRow[]>;
+  takeExpiredUploads(worker: string, leaseMs: number): Promise<UploadRow[]>;
+  /** Puts `worker`'s job back in the queue for another attempt. */
+  requeueUpload(uploadId: string, worker: string): Promise<UploadRow | null>;
 }
 
 export function createUploadJobsRepository(db: Database): UploadJobsRepository {
@@ -159,7 +160,7 @@ export function createUploadJobsRepository(db: Database): UploadJobsRepository {
     endUpload: (uploadId, worker, patch) =>
       db.transaction(async (t) => {
         const tx = t as unknown as Database;
-        const mine = and(eq(uploads.id, uploadId), eq(uploads.worker, worker), eq(uploads.status, "processing"));
+        const mine = and(eq(uploads.id, uploadId), eq(uploads.worker, worker), holdsRecording());
         const [row] = await tx
           .update(uploads)
           .set({ ...patch, leaseUntil: null, updatedAt: sql`now()` })
@@ -209,24 +210,23 @@ export function createUploadJobsRepository(db: Database): UploadJobsRepository {
       return ended ? { outcome: "finished", upload: ended } : null;
     },
 
-    async expireUploadLeases(maxAttempts) {
+    async takeExpiredUploads(worker, leaseMs) {
       // One statement: concurrent reapers on several instances each take a row at most once (row locks).
-      const isFailed = sql`(${uploads.receivedAt} IS NULL OR ${uploads.attempts} >= ${maxAttempts})`;
       const rows = await db
         .update(uploads)
-        .set({
-          status: sql`CASE WHEN ${uploads.cancelRequestedAt} IS NOT NULL THEN 'cancelled' WHEN ${isFailed} THEN 'failed' ELSE 'queued' END`,
-          error: sql`CASE WHEN ${uploads.cancelRequestedAt} IS NULL AND ${isFailed} THEN ${UPLOAD_INTERRUPTED} ELSE NULL END`,
-          worker: null,
-          leaseUntil: null,
-          progress: 0,
-          faces: 0,
-          updatedAt: sql`now()`,
-        })
+        .set({ worker, leaseUntil: later(leaseMs), updatedAt: sql`now()` })
         .where(and(holdsRecording(), lt(uploads.leaseUntil, sql`now()`)))
         .returning();
-      for (const row of rows) if (row.status !== "queued") await deleteChunks(db, row.id);
       return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    },
+
+    async requeueUpload(uploadId, worker) {
+      const [row] = await db
+        .update(uploads)
+        .set({ status: "queued", worker: null, leaseUntil: null, progress: 0, faces: 0, updatedAt: sql`now()` })
+        .where(and(eq(uploads.id, uploadId), eq(uploads.worker, worker), holdsRecording()))
+        .returning();
+      return row ?? null;
     },
   };
 }

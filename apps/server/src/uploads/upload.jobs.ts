@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { UploadRow } from "@emotion/db";
+import { UPLOAD_INTERRUPTED } from "@emotion/protocol";
 import { UploadRun, type UploadRunContext } from "./upload.run";
 import type { UploadScratch } from "./upload.scratch";
 
@@ -65,7 +66,7 @@ export class UploadJobs {
   private async reapAndClaim(): Promise<void> {
     const { db, log } = this.options;
     try {
-      for (const row of await db.expireUploadLeases(this.options.maxAttempts)) await this.reaped(row);
+      for (const row of await db.takeExpiredUploads(this.worker, this.options.leaseMs)) await this.takeOver(row);
       while (!this.isClosed && this.running.size < this.options.concurrency) {
         const row = await db.claimUpload(this.worker, this.options.leaseMs);
         if (!row) break;
@@ -76,13 +77,27 @@ export class UploadJobs {
     }
   }
 
-  /** A job whose instance stopped renewing its lease: requeued, or ended with what it stored removed. */
-  private async reaped(row: UploadRow): Promise<void> {
-    const { db, log, notify } = this.options;
-    if (row.status !== "queued") await db.deleteUploadResults(row.id);
-    log.warn({ uploadId: row.id, status: row.status, attempts: row.attempts }, "upload job of an instance that stopped: requeued or ended");
+  /**
+   * A job whose instance stopped renewing its lease (it died), now held by this one: what that run stored
+   * is removed, then the job is requeued, or failed "interrupted" after MAX_UPLOAD_ATTEMPTS claims (a
+   * recording that kills its instance does not kill them all), or cancelled when a cancel was asked.
+   */
+  private async takeOver(row: UploadRow): Promise<void> {
+    const { db, log, notify, maxAttempts } = this.options;
+    await db.deleteUploadResults(row.id);
+    const isCancelled = row.cancelRequestedAt !== null;
+    const isRetried = !isCancelled && row.receivedAt !== null && row.attempts < maxAttempts;
+    const error = isCancelled || isRetried ? null : UPLOAD_INTERRUPTED;
+    const after = isRetried
+      ? await db.requeueUpload(row.id, this.worker)
+      : await db.endUpload(row.id, this.worker, { status: isCancelled ? "cancelled" : "failed", faces: 0, error });
+    if (!after) return;
+    log.warn(
+      { uploadId: row.id, status: after.status, attempts: row.attempts },
+      "upload job of an instance that stopped renewing its lease: requeued or ended",
+    );
     try {
-      notify(row.sessionId, { uploadId: row.id, status: row.status, progress: 0, faces: 0, error: row.error });
+      notify(row.sessionId, { uploadId: row.id, status: after.status, progress: after.progress, faces: 0, error });
     } catch (err) {
       log.warn({ err, uploadId: row.id }, "upload progress not sent");
     }

@@ -2,7 +2,7 @@ import type { Db } from "@emotion/db";
 
 /** Pieces of a recording in upload_chunks: one short insert each, a bounded buffer while receiving. */
 export const UPLOAD_CHUNK_BYTES = 1024 * 1024;
-/** How often a transfer renews its lease (the lease itself is UPLOAD_LEASE_MS). */
+/** How often a transfer renews its lease at most (and at least three times per lease, UPLOAD_LEASE_MS). */
 const TRANSFER_RENEW_MS = 2000;
 
 export interface ReceivedRecording {
@@ -24,7 +24,8 @@ export async function receiveRecording(
   source: AsyncIterable<Buffer>,
   isAccepted: (head: Uint8Array) => boolean = () => true,
 ): Promise<ReceivedRecording & { isRefused: boolean }> {
-  const renewal = setInterval(() => void db.renewTransfer(upload.id, upload.leaseMs).catch(() => undefined), TRANSFER_RENEW_MS);
+  const every = Math.min(TRANSFER_RENEW_MS, upload.leaseMs / 3);
+  const renewal = setInterval(() => void db.renewTransfer(upload.id, upload.leaseMs).catch(() => undefined), every);
   let piece = Buffer.allocUnsafe(UPLOAD_CHUNK_BYTES);
   let filled = 0;
   let n = 0;

@@ -144,7 +144,7 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
           if (received.isRefused) throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${file.filename || "the file"} is not an mp4, webm or mov video`);
           const outcome = await app.db.markUploadReceived(upload.id, received.bytes, maxQueued);
           if (outcome === "full") throw queueFullError(await app.db.countWaitingUploads(), maxQueued);
-          if (outcome === "gone") throw new AppError("CONFLICT", "the upload was cancelled while it was being received");
+          if (outcome === "gone") throw new AppError("CONFLICT", "the upload was cancelled (or given up as stalled) while it was being received");
         } catch (err) {
           // a refused or broken-off transfer leaves nothing behind; a cancelled one keeps its row, not its recording
           const row = await app.db.getUpload(upload.id);
