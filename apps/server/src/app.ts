@@ -4,7 +4,7 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { createDb, type Db } from "@emotion/db";
 import type { Vision } from "@emotion/vision";
-import { loadVision, MODEL_PATH } from "@emotion/vision/node";
+import { loadClassifier, loadVision, MODEL_PATH } from "@emotion/vision/node";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { embeddedDbDir, env as processEnv, type Env } from "./env";
 import { installErrorHandler } from "./http/errors";
@@ -13,6 +13,7 @@ import { healthRoutes } from "./http/health.routes";
 import { predictRoutes } from "./http/predict.routes";
 import { webRoutes } from "./http/web.routes";
 import { feedbackRoutes } from "./feedback/feedback.routes";
+import { modelRoutes } from "./models/models.routes";
 import { reportRoutes } from "./report/report.routes";
 import { JoinGuard } from "./sessions/join-guard";
 import { sessionRoutes } from "./sessions/session.routes";
@@ -20,6 +21,7 @@ import { uploadRoutes } from "./uploads/upload.routes";
 import { useZodSchemas, zodToOpenApi } from "./http/zod";
 import type { LiveHub } from "./live/hub";
 import type { ModelSpec } from "./live/inference-pool";
+import { watchModels, type ModelWatcher } from "./live/model-watcher";
 import { attachLive } from "./live/socket";
 import { loadTemporalFilter } from "./live/temporal";
 import type { TemporalFilter } from "@emotion/vision/temporal";
@@ -42,6 +44,8 @@ declare module "fastify" {
     live: LiveHub;
     /** Failed join attempts per client address, for REST lookups and socket joins alike. */
     joinGuard: JoinGuard;
+    /** Hot swap of the emotion model: `sync()` puts the active version in use now (after a promotion here). */
+    models: ModelWatcher;
   }
 }
 
@@ -102,6 +106,24 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   app.decorate("temporal", temporal);
   // The live hub before the routes: they use it (markers, upload progress), never its Socket.IO server.
   app.decorate("live", await attachLive(app));
+  const models = watchModels({
+    db,
+    vision,
+    load: (spec) =>
+      loadClassifier({
+        model: spec.bytes ?? spec.path ?? undefined,
+        card: spec.card,
+        threads: config.INFERENCE_THREADS,
+        executionProviders: config.INFERENCE_PROVIDERS,
+      }),
+    swapWorkers: () => app.live.swapModel(),
+    pollMs: config.MODEL_POLL_MS,
+    log: app.log,
+  });
+  app.addHook("onClose", async () => models.close());
+  app.decorate("models", models);
+  // Before listening: an instance started after a promotion serves the active version from its first crop.
+  await models.sync().catch((err: unknown) => app.log.error({ err }, "could not read the active model version; serving the shipped model"));
 
   await app.register(swagger, {
     openapi: {
@@ -121,6 +143,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   await app.register(sessionRoutes);
   await app.register(reportRoutes);
   await app.register(feedbackRoutes);
+  await app.register(modelRoutes);
   await app.register(uploadRoutes);
   await app.register(webRoutes, { root: config.WEB_DIST ?? DEFAULT_WEB_DIST });
   return app;

@@ -39,6 +39,8 @@ export const Env = z
       .string()
       .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: "expected 1-64 letters, digits, '.', '_' or '-'" })
       .optional(),
+    /** Bearer token of the admin API (model versions: GET /api/models, promote, rollback); unset = that API answers 403. */
+    ADMIN_TOKEN: z.string().min(16, { error: "must be at least 16 characters (e.g. openssl rand -hex 24)" }).optional(),
     /** Built web app to serve (default apps/web/dist). */
     WEB_DIST: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -76,6 +78,8 @@ export const Env = z
     READING_RATE_HZ: z.coerce.number().min(0.2).max(30).default(4),
     BATCH_MAX: int(1).max(1024).default(64),
     BATCH_WAIT_MS: int(0).max(1000).default(8),
+    /** How often each instance checks which model version is active (hot swap after a promotion or rollback). */
+    MODEL_POLL_MS: int(200).max(600_000).default(2000),
     /** ONNX Runtime intra-op threads; default leaves one core to the event loop. */
     INFERENCE_THREADS: int(1).default(Math.max(1, availableParallelism() - 1)),
     /** Longest an inference worker may take for one batch before the batch is classified on the main thread. */

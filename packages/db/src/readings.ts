@@ -26,9 +26,11 @@ export interface ReadingInput {
    * `probabilities`. Not stored per row: the rollup keeps its sums, so reports tell what was shown.
    */
   shown?: Probabilities | null;
+  /** The emotion model version in use: the one that classified the crop, or that was serving when no face came (monitoring counts both). */
+  modelVersion?: number | null;
 }
 
-export type StoredReading = Omit<ReadingInput, "seq" | "shown">;
+export type StoredReading = Omit<ReadingInput, "seq" | "shown" | "modelVersion">;
 
 /** Room averages over one time bucket. */
 export interface RoomBucket {
@@ -92,6 +94,8 @@ function checkRow(r: ReadingInput): void {
   if (!UUID.test(r.sessionId) || !UUID.test(r.participantId)) throw new TypeError("reading ids must be UUIDs");
   if (!Number.isFinite(r.capturedAt) || !Number.isFinite(r.serverAt)) throw new TypeError("reading times must be finite");
   if (r.seq != null && !(Number.isInteger(r.seq) && r.seq >= 0 && r.seq <= MAX_T)) throw new TypeError("reading seq must be an integer in 0..2147483647");
+  if (r.modelVersion != null && !(Number.isInteger(r.modelVersion) && r.modelVersion >= 1 && r.modelVersion <= MAX_T))
+    throw new TypeError("reading modelVersion must be an integer in 1..2147483647");
 }
 
 interface RawReading {
@@ -161,12 +165,13 @@ export function createReadingsRepository(_db: Database, rows: RawRows): Readings
             ${col((r) => encodeEmotion(r.dominant))}::smallint[], ${col((r) => encodeQuality(r.quality))}::smallint[],
             ${col((r) => r.seq ?? null)}::int[],
             ${shown[0]}::smallint[], ${shown[1]}::smallint[], ${shown[2]}::smallint[], ${shown[3]}::smallint[],
-            ${shown[4]}::smallint[], ${shown[5]}::smallint[], ${shown[6]}::smallint[], ${shownDominant}::smallint[]
-          ) AS u(s, p, c, sv, t, a, d, f, h, sa, su, n, dom, q, sq, v_p_angry, v_p_disgust, v_p_fear, v_p_happy, v_p_sad, v_p_surprise, v_p_neutral, v_dominant)
+            ${shown[4]}::smallint[], ${shown[5]}::smallint[], ${shown[6]}::smallint[], ${shownDominant}::smallint[],
+            ${col((r) => r.modelVersion ?? null)}::int[]
+          ) AS u(s, p, c, sv, t, a, d, f, h, sa, su, n, dom, q, sq, v_p_angry, v_p_disgust, v_p_fear, v_p_happy, v_p_sad, v_p_surprise, v_p_neutral, v_dominant, mv)
         ), ins AS (
           INSERT INTO readings (session_id, participant_id, captured_at, server_at, t_ms,
-            p_angry, p_disgust, p_fear, p_happy, p_sad, p_surprise, p_neutral, dominant, quality, seq)
-          SELECT s, p, to_timestamp(c / 1000.0), to_timestamp(sv / 1000.0), t, a, d, f, h, sa, su, n, dom, q, sq FROM u
+            p_angry, p_disgust, p_fear, p_happy, p_sad, p_surprise, p_neutral, dominant, quality, seq, model_version)
+          SELECT s, p, to_timestamp(c / 1000.0), to_timestamp(sv / 1000.0), t, a, d, f, h, sa, su, n, dom, q, sq, mv FROM u
           ON CONFLICT DO NOTHING
           RETURNING session_id, participant_id, t_ms, quality, dominant, p_angry, p_disgust, p_fear, p_happy, p_sad, p_surprise, p_neutral
         ), shown AS (

@@ -34,6 +34,8 @@ export interface LiveHubOptions {
   cluster?: Cluster;
   /** The inference workers (their state goes to /health). */
   pool?: InferencePool;
+  /** The emotion model version serving now (stored with readings that were not classified). */
+  modelVersion?: () => number | null;
 }
 
 /**
@@ -311,6 +313,8 @@ export class LiveHub {
       probabilities: r.probabilities,
       seq: r.seq,
       shown: r.smoothed?.probabilities ?? null,
+      // The version that classified it; for a beat without a face, the one serving (monitoring counts both).
+      modelVersion: r.modelVersion ?? this.options.modelVersion?.() ?? null,
     });
     // The tile shows the newest crop's reading, filtered when the filter is on; a crop re-sent late
     // (captured before the one shown) is stored but leaves the tile as it is.

@@ -216,7 +216,7 @@ async function handleCrop(
     }
     if (crop) {
       const r = await deps.batcher.classify(crop);
-      reading = { quality: "ok", dominant: r.dominant, probabilities: r.probabilities, confidence: r.confidence };
+      reading = { quality: "ok", dominant: r.dominant, probabilities: r.probabilities, confidence: r.confidence, modelVersion: r.modelVersion };
     }
   }
   const smoothed = await deps.hub.smooth(room, participantId, { ...reading, capturedAt: p.capturedAt });

@@ -78,6 +78,7 @@ export async function attachLive(app: FastifyInstance): Promise<LiveHub> {
     temporal: app.temporal,
     cluster,
     pool,
+    modelVersion: () => app.vision.model?.version ?? null,
   });
   const deps = {
     db,
