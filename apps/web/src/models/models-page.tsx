@@ -4,7 +4,7 @@ import { loadAdminToken, saveAdminToken } from "./admin-token";
 import { ConfusionTables } from "./confusion-table";
 import { ModelVersions } from "./model-versions";
 import { MonitoringCharts } from "./monitoring-charts";
-import { useModels } from "./use-models";
+import { useModels, WINDOWS, type MonitorWindow } from "./use-models";
 import "./models.css";
 
 function TokenForm({ onToken, problem }: { onToken(token: string): void; problem: string | null }) {
@@ -38,7 +38,8 @@ function TokenForm({ onToken, problem }: { onToken(token: string): void; problem
 /** /models: the model versions (promote, roll back) and how each does over time, for whoever holds the admin token. */
 export default function ModelsPage() {
   const [token, setToken] = useState(loadAdminToken);
-  const { data, error, isLoading, reload } = useModels(token);
+  const [span, setSpan] = useState<MonitorWindow>(WINDOWS[1]);
+  const { data, error, isLoading, reload } = useModels(token, span);
   const isRefused = error?.status === 401 || error?.status === 403;
   const applyToken = (next: string | null) => {
     saveAdminToken(next);
@@ -92,7 +93,21 @@ export default function ModelsPage() {
       {data ? (
         <>
           <ModelVersions models={data.models} token={token} onChanged={reload} />
-          <MonitoringCharts monitoring={data.monitoring} />
+          <MonitoringCharts
+            monitoring={data.monitoring}
+            windowPicker={
+              <label className="monitor-window">
+                <span className="visually-hidden">Monitoring window</span>
+                <select value={span.id} onChange={(e) => setSpan(WINDOWS.find((w) => w.id === e.target.value) ?? WINDOWS[1])} data-testid="monitor-window">
+                  {WINDOWS.map((w) => (
+                    <option key={w.id} value={w.id}>
+                      {w.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            }
+          />
           <ConfusionTables versions={data.monitoring.versions} />
         </>
       ) : (

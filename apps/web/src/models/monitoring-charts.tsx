@@ -1,4 +1,5 @@
 import type { ModelMonitoring } from "@emotion/protocol";
+import type { ReactNode } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { METRICS, chartedVersions, metricRows, versionKey } from "./models-data";
 
@@ -12,18 +13,22 @@ function formatWhen(ms: number, bucketMs: number): string {
   return bucketMs >= 86_400_000 ? d.toLocaleDateString() : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
+const formatBucket = (ms: number) => (ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.round(ms / 60_000)} min`);
 const formatShare = (v: number) => `${Math.round(v * 1000) / 10}%`;
 
 /** Per version over time: share of "no reading", mean confidence and correction rate, one line chart each. */
-export function MonitoringCharts({ monitoring }: { monitoring: ModelMonitoring }) {
+export function MonitoringCharts({ monitoring, windowPicker }: { monitoring: ModelMonitoring; windowPicker: ReactNode }) {
   const versions = chartedVersions(monitoring);
   return (
     <section className="card" aria-labelledby="monitoring-heading" data-testid="model-monitoring">
       <div className="card-head">
         <h2 id="monitoring-heading">Monitoring</h2>
-        <p className="muted small">
-          {new Date(monitoring.from).toLocaleString()} – {new Date(monitoring.to).toLocaleString()}, per {Math.round(monitoring.bucketMs / 60_000)} min
-        </p>
+        <div className="row">
+          <p className="muted small monitor-range">
+            {new Date(monitoring.from).toLocaleString()} – {new Date(monitoring.to).toLocaleString()}, per {formatBucket(monitoring.bucketMs)}
+          </p>
+          {windowPicker}
+        </div>
       </div>
       {versions.length === 0 ? (
         <p className="chart-empty muted" data-testid="monitoring-empty">
@@ -64,7 +69,7 @@ export function MonitoringCharts({ monitoring }: { monitoring: ModelMonitoring }
                           dataKey={versionKey(version)}
                           stroke={colorOf(i)}
                           strokeWidth={2}
-                          dot={rows.length < 3}
+                          dot={{ r: 3 }}
                           isAnimationActive={false}
                           connectNulls={false}
                         />

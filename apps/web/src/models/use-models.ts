@@ -8,8 +8,17 @@ export interface ModelsState {
   isLoading: boolean;
 }
 
-/** Loads GET /api/models with the admin token; `reload` after a promotion or rollback. */
-export function useModels(token: string | null): ModelsState & { reload(): void } {
+/** Monitoring windows the page offers: how far back, and the bucket size (whole minutes, as the rollup is per minute). */
+export const WINDOWS = [
+  { id: "1h", label: "Last hour", spanMs: 3_600_000, bucketMs: 300_000 },
+  { id: "24h", label: "Last 24 hours", spanMs: 86_400_000, bucketMs: 3_600_000 },
+  { id: "7d", label: "Last 7 days", spanMs: 7 * 86_400_000, bucketMs: 6 * 3_600_000 },
+  { id: "30d", label: "Last 30 days", spanMs: 30 * 86_400_000, bucketMs: 86_400_000 },
+] as const;
+export type MonitorWindow = (typeof WINDOWS)[number];
+
+/** Loads GET /api/models with the admin token over `span` (ending now); `reload` after a promotion or rollback. */
+export function useModels(token: string | null, span: MonitorWindow): ModelsState & { reload(): void } {
   const [state, setState] = useState<ModelsState>({ data: null, error: null, isLoading: false });
   const [generation, setGeneration] = useState(0);
 
@@ -17,7 +26,9 @@ export function useModels(token: string | null): ModelsState & { reload(): void 
     if (!token) return;
     let isCancelled = false;
     setState((s) => ({ ...s, isLoading: true }));
-    requestJson("/api/models", ModelsResponse, { token })
+    const to = Date.now();
+    const query = new URLSearchParams({ from: String(to - span.spanMs), to: String(to), bucketMs: String(span.bucketMs) });
+    requestJson(`/api/models?${query}`, ModelsResponse, { token })
       .then((data) => !isCancelled && setState({ data, error: null, isLoading: false }))
       .catch(
         (error: unknown) =>
@@ -27,7 +38,7 @@ export function useModels(token: string | null): ModelsState & { reload(): void 
     return () => {
       isCancelled = true;
     };
-  }, [token, generation]);
+  }, [token, span, generation]);
 
   return { ...state, reload: useCallback(() => setGeneration((g) => g + 1), []) };
 }
