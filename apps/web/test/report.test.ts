@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { makeJumpingFacesVideo, makeTwoFaceVideo } from "@emotion/vision/testing";
+import { EXPRESSION_CHANGE_S, makeExpressionChangeVideo, makeJumpingFacesVideo, makeTwoFaceVideo } from "@emotion/vision/testing";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { artifacts, startApp, type AppUnderTest } from "./support/app";
@@ -27,10 +27,12 @@ describe.skipIf(!canRun)("an uploaded recording in Chromium: upload page, analys
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   let video = "";
+  let shiftVideo = "";
 
   beforeAll(async () => {
     app = await startApp("report-e2e", async (work) => {
       video = await makeTwoFaceVideo(work);
+      shiftVideo = await makeExpressionChangeVideo(work);
       return [];
     });
     ({ server, browser } = app);
@@ -114,13 +116,52 @@ describe.skipIf(!canRun)("an uploaded recording in Chromium: upload page, analys
     const json = JSON.parse((await download(page, "download-json")).body.toString("utf8")) as { listenerCount: number };
     expect(json.listenerCount).toBe(2);
 
-    const moments = page.getByTestId("key-moment-jump");
-    if ((await moments.count()) > 0) {
-      await moments.first().click();
-      await page.getByTestId("focus-bar").waitFor();
-    }
     await page.waitForTimeout(500);
     await page.screenshot({ path: join(artifacts, "report.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 240_000);
+
+  it("finds the key moment of a recording whose face turns from sad to happy, and jumps the charts to it", async () => {
+    const { url } = server!;
+    const created = await fetch(`${url}/api/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ title: "Expression change (e2e)" }),
+    });
+    const session = (await created.json()) as Created;
+    const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${url}/`);
+    await page.evaluate((s) => localStorage.setItem(`emotion:speaker:${s.id}`, s.speakerToken), session);
+    await page.goto(`${url}/upload?session=${encodeURIComponent(session.id)}`);
+    await page.getByTestId("upload-file").setInputFiles(shiftVideo);
+    await page.getByTestId("upload-start").click();
+    await page.waitForSelector('[data-testid="analysis"][data-status="done"]', { timeout: 120_000 });
+    expect(await page.getByTestId("analysis-status").textContent()).toContain("1 face");
+    await page.getByTestId("open-report").click();
+    await page.waitForURL(/\/report\//);
+    // the face is sad for 10 s, then smiles: happiness rises by tens of points, far above MIN_SHIFT_POINTS
+    const moments = page.getByTestId("key-moments").locator("li");
+    await moments.first().waitFor({ timeout: 20_000 });
+    const texts = await moments.allTextContents();
+    const rise = texts.find((t) => /Happiness rose from \d+% to \d+% \(\+\d+(\.\d)? pts\)/.test(t));
+    expect(rise, texts.join("\n")).toBeDefined();
+    expect(Number(/\(\+([\d.]+) pts\)/.exec(rise!)?.[1])).toBeGreaterThanOrEqual(40);
+    // the upload starts a few seconds after the session: the moment is at the change, counted from the session's start
+    const report = (await (
+      await fetch(`${url}/api/sessions/${session.id}/report`, { headers: { authorization: `Bearer ${session.speakerToken}` } })
+    ).json()) as {
+      keyMoments: Array<{ signal: string; direction: string; tMs: number }>;
+    };
+    const happy = report.keyMoments.find((m) => m.signal === "happy" && m.direction === "rise");
+    expect(happy?.tMs).toBeGreaterThanOrEqual((EXPRESSION_CHANGE_S - 5) * 1000);
+    await page.getByTestId("key-moment-jump").first().click();
+    await page.getByTestId("focus-bar").waitFor();
+    expect(await page.getByTestId("focus-bar").textContent()).toMatch(/around the moment at \d+:\d\d/);
+    await page.screenshot({ path: join(artifacts, "report-key-moment.png"), fullPage: true });
     expect(errors).toEqual([]);
     await context.close();
   }, 240_000);

@@ -112,6 +112,38 @@ export async function makeJumpingFacesVideo(dir: string, options: JumpingFacesOp
   return out;
 }
 
+/** makeExpressionChangeVideo: the one face's expression changes at this second, of EXPRESSION_VIDEO_SECONDS. */
+export const EXPRESSION_CHANGE_S = 10;
+export const EXPRESSION_VIDEO_SECONDS = 20;
+
+/**
+ * Writes a 20 s, 640x480 mp4 of one face in one place whose expression changes at 10 s: a sad face (the
+ * shipped model reads it as under 5 % happy), then a broadly smiling one (over 90 % happy). The room's
+ * happiness rises by far more than MIN_SHIFT_POINTS between the report's 5 s points, so the report has a
+ * key moment there whatever the bucket size.
+ */
+export async function makeExpressionChangeVideo(dir: string): Promise<string> {
+  const sad = await faceTile(2, { left: 757, top: 133, width: 450, height: 450 });
+  const happy = await faceTile(3, { left: 958, top: 153, width: 450, height: 450 });
+  const frame = (tile: Buffer) =>
+    sharp({ create: { width: 640, height: 480, channels: 3, background: "#6b7280" } })
+      .composite([{ input: tile, left: 220, top: 140 }])
+      .removeAlpha()
+      .raw()
+      .toBuffer();
+  const [before, after] = await Promise.all([frame(sad), frame(happy)]);
+  const fps = 4;
+  const out = join(dir, "expression-change.mp4");
+  await encodeRgbFrames(
+    out,
+    fps,
+    (function* () {
+      for (let i = 0; i < EXPRESSION_VIDEO_SECONDS * fps; i++) yield i / fps < EXPRESSION_CHANGE_S ? before : after;
+    })(),
+  );
+  return out;
+}
+
 /** Encodes 640x480 RGB frames to an H.264 mp4 with ffmpeg, writing them as ffmpeg takes them (back-pressure). */
 async function encodeRgbFrames(out: string, fps: number, frames: Iterable<Buffer> | AsyncIterable<Buffer>, extraArgs: string[] = []): Promise<void> {
   const args = ["-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "640x480", "-r", String(fps), "-i", "pipe:0"];
