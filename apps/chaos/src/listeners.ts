@@ -22,6 +22,8 @@ export class ReliableListener {
   participantId: string | null = null;
   nacks: Record<string, number> = {};
   reconnects = 0;
+  /** When the server last acked one of this listener's crops (epoch ms). */
+  lastAckAt = 0;
   private token: string | null = null;
   private isJoined = false;
   private seq = 0;
@@ -40,7 +42,10 @@ export class ReliableListener {
       send: async (p) => unwrap(await this.socket.timeout(ACK_TIMEOUT_MS).emitWithAck("listener:crop", p)),
       canSend: () => this.isJoined && this.socket.connected,
       capacity: 5000,
-      onAck: (ack: ReadingAck) => this.acked.add(ack.seq),
+      onAck: (ack: ReadingAck) => {
+        this.acked.add(ack.seq);
+        this.lastAckAt = Date.now();
+      },
       onDrop: (_p, reason) => (this.nacks[`dropped: ${reason.split(":")[0]}`] = (this.nacks[`dropped: ${reason.split(":")[0]}`] ?? 0) + 1),
     });
     this.socket.on("connect", () => void this.join());

@@ -356,6 +356,18 @@ export class LiveHub {
     this.outbox.clear();
   }
 
+  /**
+   * Cluster mode: tells the other instances at once that a listener joined, left or changed state here
+   * (the once-a-second snapshot would take up to a second more).
+   */
+  announceListener(room: RoomState, participantId: string): void {
+    const cluster = this.cluster;
+    const l = room.listeners.get(participantId);
+    if (!cluster || !l) return;
+    const listeners = [{ id: l.id, name: l.name, joinedAt: l.joinedAt, state: l.state, hasLeft: l.hasLeft, latest: l.latest }];
+    cluster.publish("room:listeners", { sessionId: room.sessionId, from: cluster.instanceId, at: Date.now(), listeners });
+  }
+
   /** Cluster mode: tells the other instances which listeners are connected here, per live room. */
   private publishListeners(now = Date.now()): void {
     const cluster = this.cluster;

@@ -88,6 +88,7 @@ export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): v
         state: "active",
       });
       socket.data.listener = { sessionId: session.id, participantId: participant.id };
+      hub.announceListener(room, participant.id);
       await socket.join(listenersRoom(session.id));
       return {
         participantId: participant.id,
@@ -127,6 +128,7 @@ export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): v
       const { room, participantId } = await findListener(socket, deps);
       const entry = room.listeners.get(participantId);
       if (entry) entry.state = p.state;
+      hub.announceListener(room, participantId);
       return null;
     },
     log,
@@ -166,7 +168,10 @@ async function leave(socket: AppSocket, deps: ListenerDeps): Promise<void> {
   const entry = room?.listeners.get(who.participantId);
   // A resumed listener may already sit on a newer socket; only that one's end counts.
   if (entry && entry.socketId !== socket.id) return;
-  if (entry) Object.assign(entry, { socketId: null, hasLeft: true, leftAt: Date.now() });
+  if (entry) {
+    Object.assign(entry, { socketId: null, hasLeft: true, leftAt: Date.now() });
+    deps.hub.announceListener(room!, who.participantId);
+  }
   await deps.db.leaveParticipant(who.participantId);
 }
 
