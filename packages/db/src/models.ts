@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sql, type SQL } from "drizzle-orm";
-import { AppError, describeZodError, ModelCard, ModelRegistry, PROMOTION_TOLERANCE_POINTS, type ModelStatus } from "@emotion/protocol";
+import { AppError, describeZodError, ModelCard, ModelRegistry, PROMOTION_TOLERANCE_POINTS, type ModelStatus, type ModelVersionView } from "@emotion/protocol";
 import type { Database } from "./schema";
 
 /** models/ at the repository root: the shipped ONNX files, their cards and registry.json. */
@@ -72,6 +72,22 @@ export interface ModelsRepository {
   rollbackModel(): Promise<ActivationResult>;
   /** Every change of the active version, oldest first. */
   modelHistory(): Promise<ModelActivation[]>;
+}
+
+/** A version as GET /api/models and `emotion models list` show it (no bytes, no full card). */
+export function toModelVersionView(m: ModelInfo): ModelVersionView {
+  const extra = m.card.extraEval;
+  return {
+    version: m.version,
+    source: m.source,
+    status: m.status,
+    active: m.status === "active",
+    publicTest: { accuracy: m.card.publicTest?.accuracy ?? m.publicTestAccuracy },
+    feedbackEval: extra ? { accuracy: extra.accuracy, n: extra.n } : null,
+    macsPerFace: typeof m.card.macsPerFace === "number" ? m.card.macsPerFace : null,
+    createdAt: m.createdAt.toISOString(),
+    promotedAt: m.promotedAt?.toISOString() ?? null,
+  };
 }
 
 type Rows = <T>(q: SQL) => Promise<T[]>;
