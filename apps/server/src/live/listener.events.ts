@@ -66,7 +66,8 @@ export function registerListenerEvents(socket: AppSocket, deps: ListenerDeps): v
       if (!room) throw new AppError("NOT_FOUND", `no session with code ${p.code}`);
       const max = deps.maxListeners ?? Infinity;
       const isPresent = participant !== null && room.listeners.get(participant.id)?.hasLeft === false;
-      if (!isPresent && room.presentListeners >= max) throw new AppError("SESSION_FULL", `this session is full (${max} listeners, MAX_LISTENERS_PER_SESSION)`);
+      if (!isPresent && room.presentListeners() >= max)
+        throw new AppError("SESSION_FULL", `this session is full (${max} listeners, MAX_LISTENERS_PER_SESSION)`);
       if (!participant && room.listeners.size >= max * PARTICIPANTS_PER_LISTENER_SLOT)
         throw new AppError(
           "SESSION_FULL",

@@ -106,9 +106,9 @@ export class RoomState {
   }
 
   /** Listeners who have not left, on every instance (the per-session cap counts these). */
-  get presentListeners(): number {
+  presentListeners(now = Date.now()): number {
     let n = 0;
-    for (const l of this.view(Date.now())) if (!l.hasLeft) n++;
+    for (const l of this.view(now)) if (!l.hasLeft) n++;
     return n;
   }
 
