@@ -55,6 +55,20 @@ describe("parseEnv", () => {
     expect(parseEnv({ PUBLIC_URL: "https://talks.example.com/" }).PUBLIC_URL).toBe("https://talks.example.com");
   });
 
+  it("reads cluster mode and execution providers, refusing what cannot work", () => {
+    expect(parseEnv({ REDIS_URL: "redis://redis:6379", INSTANCE_ID: "emotion-1", INFERENCE_PROVIDERS: "cuda, cpu" })).toMatchObject({
+      REDIS_URL: "redis://redis:6379",
+      INSTANCE_ID: "emotion-1",
+      INFERENCE_PROVIDERS: ["cuda", "cpu"],
+    });
+    expect(parseEnv({ REDIS_URL: "" }).REDIS_URL).toBeUndefined();
+    expect(errorOf({ REDIS_URL: "http://redis:6379" })).toContain("REDIS_URL: expected a redis:// or rediss:// URL");
+    expect(errorOf({ REDIS_URL: "http://:secret@redis:6379" })).not.toContain("secret");
+    expect(errorOf({ INFERENCE_PROVIDERS: "gpu" })).toContain("INFERENCE_PROVIDERS: expected ONNX Runtime providers");
+    expect(errorOf({ INSTANCE_ID: "a b" })).toContain("INSTANCE_ID");
+    expect(errorOf({ MODEL_POLL_MS: "10" })).toContain("MODEL_POLL_MS: expected an integer 200..600000");
+  });
+
   it("believes no proxy headers unless TRUST_PROXY says so", () => {
     expect(parseEnv({}).TRUST_PROXY).toBe(false);
     expect(parseEnv({ TRUST_PROXY: "true" }).TRUST_PROXY).toBe(true);
