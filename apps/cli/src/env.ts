@@ -11,6 +11,8 @@ const Env = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "must be a postgres:// URL" }).optional(),
   /** Embedded database directory (default: data/ at the repository root, as the server). */
   DATA_DIR: z.string().min(1).optional(),
+  /** Bearer token of the server's admin API, for `emotion models --server URL` (the server's ADMIN_TOKEN). */
+  ADMIN_TOKEN: z.string().min(1).optional(),
   /** ffmpeg binary for video (default: @ffmpeg-installer/ffmpeg's, then the system's). */
   FFMPEG_PATH: z.string().min(1).optional(),
 });

@@ -2,11 +2,13 @@ import { AppError } from "@emotion/protocol";
 import type { Command } from "./args";
 import { analyze } from "./commands/analyze";
 import { bench } from "./commands/bench";
+import { data } from "./commands/data";
 import { evalCommand } from "./commands/eval";
+import { models } from "./commands/models";
 import { predict } from "./commands/predict";
 import { train } from "./commands/train";
 
-const COMMANDS: Command[] = [predict, analyze, evalCommand, bench, train];
+const COMMANDS: Command[] = [predict, analyze, evalCommand, bench, train, data, models];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

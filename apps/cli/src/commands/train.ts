@@ -1,17 +1,18 @@
 import { spawn } from "node:child_process";
-import { dirname, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { AppError } from "@emotion/protocol";
 import type { Command } from "../args";
 import { findPython } from "../python";
+import { TRAINING_DIR, trainFeedback } from "./train-feedback";
 
-const TRAINING_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../../../training");
-
-/** `emotion train [...]`: runs `python3 -m fer_trainer.train` in training/, arguments passed through (try --help). */
+/**
+ * `emotion train [...]`: runs `python3 -m fer_trainer.train` in training/, arguments passed through (try --help).
+ * `emotion train --feedback [...]`: fine-tunes the active version on the feedback samples and registers a candidate.
+ */
 export const train: Command = {
   name: "train",
-  summary: "Train the mini-Xception model (python3 -m fer_trainer.train; all arguments pass through, see --help).",
+  summary: "Train the model (python3 -m fer_trainer.train, arguments pass through); --feedback: fine-tune the active version on the feedback samples.",
   async main(argv) {
+    if (argv.includes("--feedback")) return trainFeedback.main(argv.filter((a) => a !== "--feedback"));
     const python = findPython();
     // Relative paths in the arguments (--csv, --teacher, --out...) mean what they mean where the user
     // typed the command: pnpm runs scripts from the repository root but keeps that folder in INIT_CWD.
