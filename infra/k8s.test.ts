@@ -47,6 +47,13 @@ const ingress = only<Ingress>("Ingress");
 const hpa = only<HorizontalPodAutoscaler>("HorizontalPodAutoscaler");
 const pdb = only<PodDisruptionBudget>("PodDisruptionBudget");
 const pod = deployment.spec!.template.spec!;
+/** Bytes of a Kubernetes quantity such as "2Gi" or "500M". */
+const toBytes = (quantity: string) => {
+  const [, n, unit = ""] = /^(\d+(?:\.\d+)?)([KMGT]i?)?$/.exec(quantity) ?? [];
+  const units: Record<string, number> = { "": 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+  if (n === undefined) throw new Error(`not a quantity: '${quantity}'`);
+  return Number(n) * units[unit]!;
+};
 const server: IContainer = pod.containers[0]!;
 const podLabels = deployment.spec!.template.metadata!.labels!;
 const matches = (selector: Record<string, string> | undefined) => Boolean(selector) && Object.entries(selector!).every(([k, v]) => podLabels[k] === v);
@@ -101,6 +108,16 @@ describe("Kubernetes manifests", () => {
     const writable = server.volumeMounts!.filter((m) => emptyDirs.has(m.name)).map((m) => m.mountPath);
     expect(writable).toContain(configMap.data!.DATA_DIR);
     expect(writable).toContain("/tmp");
+  });
+
+  it("has room in DATA_DIR for the recordings a pod analyses at once, and lets them through the ingress", () => {
+    const setting = (name: string) => Number(configMap.data![name] ?? readExampleValue(name));
+    const maxVideo = setting("MAX_VIDEO_BYTES");
+    const data = pod.volumes!.find((v) => v.name === server.volumeMounts!.find((m) => m.mountPath === configMap.data!.DATA_DIR)?.name);
+    expect(toBytes(String(data!.emptyDir!.sizeLimit))).toBeGreaterThanOrEqual(setting("UPLOAD_CONCURRENCY") * maxVideo);
+    // nginx's size suffixes are binary (500m = 500 MiB).
+    const bodySize = ingress.metadata!.annotations!["nginx.ingress.kubernetes.io/proxy-body-size"]!;
+    expect(toBytes(bodySize.replace(/([kmg])$/i, (u) => `${u.toUpperCase()}i`))).toBeGreaterThanOrEqual(maxVideo);
   });
 
   it("sets CPU and memory requests and limits (the autoscaler's CPU target needs the request)", () => {
