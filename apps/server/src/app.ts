@@ -14,7 +14,6 @@ import { predictRoutes } from "./http/predict.routes";
 import { webRoutes } from "./http/web.routes";
 import { feedbackRoutes } from "./feedback/feedback.routes";
 import { modelRoutes } from "./models/models.routes";
-import { modelRoutes } from "./models/models.routes";
 import { reportRoutes } from "./report/report.routes";
 import { JoinGuard } from "./sessions/join-guard";
 import { sessionRoutes } from "./sessions/session.routes";
@@ -144,7 +143,6 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   await app.register(sessionRoutes);
   await app.register(reportRoutes);
   await app.register(feedbackRoutes);
-  await app.register(modelRoutes);
   await app.register(modelRoutes);
   await app.register(uploadRoutes);
   await app.register(webRoutes, { root: config.WEB_DIST ?? DEFAULT_WEB_DIST });

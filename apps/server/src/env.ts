@@ -41,8 +41,6 @@ export const Env = z
       .optional(),
     /** Bearer token of the admin API (model versions: GET /api/models, promote, rollback); unset = that API answers 403. */
     ADMIN_TOKEN: z.string().min(16, { error: "must be at least 16 characters (e.g. openssl rand -hex 24)" }).optional(),
-    /** Bearer token of the admin API (model versions: GET /api/models, promote, rollback); unset = that API answers 403. */
-    ADMIN_TOKEN: z.string().min(16, { error: "must be at least 16 characters (e.g. openssl rand -hex 24)" }).optional(),
     /** Built web app to serve (default apps/web/dist). */
     WEB_DIST: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -33,10 +33,9 @@ function requireAdmin(token: string | undefined) {
 
 /** This instance puts the new active version in use at once; the others find it on their next poll (MODEL_POLL_MS). */
 async function swapHere(app: FastifyInstance): Promise<void> {
-  const watcher = app.hasDecorator("models") ? (app as unknown as { models?: { sync?: () => Promise<unknown> } }).models : undefined;
-  await watcher
-    ?.sync?.()
-    .catch((err: unknown) => app.log.error({ err }, "promoted, but this instance could not load the new version yet; it retries on its next poll"));
+  await app.models
+    .sync()
+    .catch((err: unknown) => app.log.error({ err }, "the active version changed, but this instance could not load it yet; it retries on its next poll"));
 }
 
 /** The model registry over HTTP: versions and their monitoring, promotion behind the PublicTest gate, rollback. */
