@@ -7,6 +7,7 @@ import { buildStillCamera, hasFfmpeg } from "./support/fake-camera";
 import { joinAsListener } from "./support/listener";
 import type { RunningServer } from "./support/server-process";
 const canRun = canRunBrowserTests(hasChromium && (await hasFfmpeg()));
+const ADMIN_TOKEN = "feedback-e2e-admin-token-0123456789";
 
 interface Created {
   id: string;
@@ -21,6 +22,8 @@ describe.skipIf(!canRun)("a listener's correction in Chromium: Not right?, the r
   let browser: Browser | undefined;
 
   beforeAll(async () => {
+    // The server process inherits this file's environment: the models page needs the admin API on.
+    process.env.ADMIN_TOKEN = ADMIN_TOKEN;
     app = await startApp("feedback-e2e", async (work) => {
       // A frontal face from the demo photographs, held still: the reading stays readable while the panel is open.
       const camera = await buildStillCamera(work, "still", { photo: 1, face: [1453, 158, 302], zoomOut: 2.2 });
@@ -77,6 +80,7 @@ describe.skipIf(!canRun)("a listener's correction in Chromium: Not right?, the r
     const confirmation = page.getByTestId("feedback-confirmation");
     await confirmation.waitFor({ timeout: 15_000 });
     expect(await confirmation.textContent()).toMatch(new RegExp(`recorded as ${felt}.*face crop was shared`, "i"));
+    await page.getByTestId("feedback-card").screenshot({ path: join(artifacts, "listener-feedback-sent.png") });
     expect(await correctionsOf(session)).toMatchObject({ corrections: 1, withCrop: 1 });
 
     // The speaker's report counts it, and shows no image of anyone.
@@ -87,6 +91,23 @@ describe.skipIf(!canRun)("a listener's correction in Chromium: Not right?, the r
     expect(await report.getByTestId("corrections-with-crop").textContent()).toBe("1");
     expect(await report.locator('[data-testid="corrections"] img, [data-testid="corrections"] canvas').count()).toBe(0);
     await report.getByTestId("corrections").screenshot({ path: join(artifacts, "report-corrections.png") });
+
+    // The models page asks for the admin token, refuses a wrong one plainly, then shows the correction in the active version's confusion.
+    const models = await speaker.newPage();
+    await models.goto(`${url}/models`);
+    await models.getByTestId("admin-token").fill("not-the-admin-token-at-all");
+    await models.getByTestId("admin-token-submit").click();
+    expect(await models.getByTestId("admin-token-error").textContent()).toMatch(/refused this token.*ADMIN_TOKEN/);
+    await models.getByTestId("admin-token").fill(ADMIN_TOKEN);
+    await models.getByTestId("admin-token-submit").click();
+    await models.getByTestId("model-versions").waitFor({ timeout: 20_000 });
+    expect(await models.locator('[data-testid="model-row"][data-status="active"]').count()).toBe(1);
+    await models.locator('[data-testid="monitor-meanConfidence"] .recharts-line-dot').first().waitFor({ timeout: 10_000 });
+    const confusion = models.getByTestId("confusion-table");
+    expect(await confusion.locator("caption").textContent()).toMatch(/1 correction$/);
+    expect(await confusion.locator("td.total").allTextContents()).toEqual(["1"]);
+    await models.screenshot({ path: join(artifacts, "models.png"), fullPage: true });
+    await models.close();
 
     // The listener withdraws (after confirming) and learns what was deleted.
     await page.getByTestId("withdraw-open").click();

@@ -1,6 +1,6 @@
 import type { ModelMonitoring, MonitorBucket } from "@emotion/protocol";
 import { describe, expect, it } from "vitest";
-import { chartedVersions, confusionMatrix, formatAccuracy, formatMacs, metricRows } from "./models-data";
+import { chartedVersions, confusionMatrix, formatAccuracy, formatMacs, metricRows, roundTimeTicks } from "./models-data";
 
 const bucket = (start: number, over: Partial<MonitorBucket> = {}): MonitorBucket => ({
   start,
@@ -56,5 +56,21 @@ describe("models page data", () => {
     expect(formatMacs(null)).toBe("–");
     expect(formatAccuracy(0.65453)).toBe("65.45 %");
     expect(formatAccuracy(null)).toBe("–");
+  });
+});
+
+describe("roundTimeTicks", () => {
+  it("puts about six ticks on round local times within the window", () => {
+    const from = new Date(2026, 11, 1, 0, 48).getTime();
+    const to = from + 86_400_000;
+    const ticks = roundTimeTicks(from, to);
+    expect(ticks.length).toBeGreaterThanOrEqual(4);
+    expect(ticks.length).toBeLessThanOrEqual(6);
+    for (const t of ticks) {
+      expect(t).toBeGreaterThanOrEqual(from);
+      expect(t).toBeLessThanOrEqual(to);
+      expect(new Date(t).getMinutes()).toBe(0);
+      expect(new Date(t).getHours() % 4).toBe(0);
+    }
   });
 });

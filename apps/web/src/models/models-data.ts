@@ -3,9 +3,9 @@ import { EMOTIONS } from "@emotion/protocol";
 
 /** The three monitored figures, as charted per version over time. */
 export const METRICS = [
-  { key: "noReadingShare", title: "Share of “no reading”", hint: "Readings without a classification (no face, refused by the quality gate)" },
-  { key: "meanConfidence", title: "Mean confidence", hint: "Mean top probability of the classified readings" },
-  { key: "correctionRate", title: "Correction rate", hint: "Listeners’ corrections per classified reading" },
+  { key: "noReadingShare", title: "Share of “no reading”", hint: "Readings without a classification (no face, refused by the quality gate)", isShare: true },
+  { key: "meanConfidence", title: "Mean confidence", hint: "Mean top probability of the classified readings", isShare: true },
+  { key: "correctionRate", title: "Correction rate", hint: "Listeners’ corrections per classified reading", isShare: false },
 ] as const;
 export type MetricKey = (typeof METRICS)[number]["key"];
 
@@ -53,6 +53,20 @@ export function confusionMatrix(cells: ConfusionCell[]): ConfusionMatrix {
       return { predicted, counts, total: EMOTIONS.reduce((n, e) => n + counts[e], 0) };
     });
   return { rows, total: rows.reduce((n, r) => n + r.total, 0) };
+}
+
+const TICK_STEPS_MS = [5, 15, 30, 60, 120, 240, 360, 720, 1440, 2880, 10080].map((min) => min * 60_000);
+
+/**
+ * About `count` ticks at round local times (whole hours, days at local midnight) between `from` and `to`:
+ * a window that ends now would otherwise be labelled at odd minutes.
+ */
+export function roundTimeTicks(from: number, to: number, count = 6): number[] {
+  const step = TICK_STEPS_MS.find((s) => (to - from) / s <= count) ?? TICK_STEPS_MS[TICK_STEPS_MS.length - 1]!;
+  const offset = new Date(from).getTimezoneOffset() * 60_000;
+  const ticks: number[] = [];
+  for (let t = Math.ceil((from - offset) / step) * step + offset; t <= to; t += step) ticks.push(t);
+  return ticks;
 }
 
 /** "12.3 M" multiply-adds per face, or "–". */

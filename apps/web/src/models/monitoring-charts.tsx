@@ -1,16 +1,19 @@
 import type { ModelMonitoring } from "@emotion/protocol";
 import type { ReactNode } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { METRICS, chartedVersions, metricRows, versionKey } from "./models-data";
+import { METRICS, chartedVersions, metricRows, roundTimeTicks, versionKey } from "./models-data";
 
 /** Colours by version, in order: distinct from each other and readable on white. */
 const VERSION_COLORS = ["#2f5d8a", "#d1495b", "#6a994e", "#e9b949", "#8e6cc4", "#f08a4b", "#3d7ec9", "#8d99ae"];
 const colorOf = (i: number) => VERSION_COLORS[i % VERSION_COLORS.length]!;
 const AXIS_COLOR = "#8a93a3";
 
-function formatWhen(ms: number, bucketMs: number): string {
+/** A tick's label: the time of day within two days, the date beyond. */
+function formatWhen(ms: number, spanMs: number): string {
   const d = new Date(ms);
-  return bucketMs >= 86_400_000 ? d.toLocaleDateString() : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return spanMs > 2 * 86_400_000
+    ? d.toLocaleDateString([], { month: "short", day: "numeric" })
+    : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
 const formatBucket = (ms: number) => (ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.round(ms / 60_000)} min`);
@@ -52,11 +55,19 @@ export function MonitoringCharts({ monitoring, windowPicker }: { monitoring: Mod
                         dataKey="start"
                         type="number"
                         domain={[monitoring.from, monitoring.to]}
-                        tickFormatter={(v: number) => formatWhen(v, monitoring.bucketMs)}
+                        ticks={roundTimeTicks(monitoring.from, monitoring.to)}
+                        tickFormatter={(v: number) => formatWhen(v, monitoring.to - monitoring.from)}
                         stroke={AXIS_COLOR}
                         fontSize={12}
                       />
-                      <YAxis domain={[0, "auto"]} tickFormatter={formatShare} stroke={AXIS_COLOR} fontSize={12} width={48} />
+                      {/* Shares live in 0..1; a rate of corrections is small, so it gets its own scale (at least 0..1 %). */}
+                      <YAxis
+                        domain={metric.isShare ? [0, 1] : [0, (max: number) => Math.max(0.01, max * 1.25)]}
+                        tickFormatter={formatShare}
+                        stroke={AXIS_COLOR}
+                        fontSize={12}
+                        width={48}
+                      />
                       <Tooltip
                         labelFormatter={(v) => new Date(Number(v)).toLocaleString()}
                         formatter={(value, name) => [typeof value === "number" ? formatShare(value) : "–", String(name)]}
