@@ -1,4 +1,4 @@
-// Model registry figures (run: BENCH_DATABASE_URL=postgres://… npx tsx src/models/monitoring.bench.ts; without it, PGlite):
+// Model registry figures (run: npx tsx src/models/monitoring.bench.ts [postgres://…]; without a URL, PGlite):
 // - what the monitoring trigger adds to the writer's multi-row insert (the same batches with the trigger on and off);
 // - GET /api/models over 30 days of per-minute rollup for 5 versions (216,000 rows), through the real app;
 // - activeModelVersion(), which every instance polls every MODEL_POLL_MS.
@@ -93,6 +93,6 @@ export async function benchModels(url: string | undefined) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(JSON.stringify(await benchModels(process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL)));
+  console.log(JSON.stringify(await benchModels(process.argv[2])));
   process.exit(0);
 }
