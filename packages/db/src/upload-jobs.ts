@@ -64,6 +64,11 @@ export interface UploadJobsRepository {
    * caller die too, its own lease runs out and another instance takes them over again.
    */
   takeExpiredUploads(worker: string, leaseMs: number): Promise<UploadRow[]>;
+  /**
+   * Makes the space of deleted recordings reusable and gives back what is free at the end of the table
+   * (VACUUM). Postgres's autovacuum does this on its own; embedded PGlite has none.
+   */
+  reclaimUploadSpace(): Promise<void>;
   /** Puts `worker`'s job back in the queue for another attempt. */
   requeueUpload(uploadId: string, worker: string): Promise<UploadRow | null>;
 }
@@ -218,6 +223,10 @@ export function createUploadJobsRepository(db: Database): UploadJobsRepository {
         .where(and(holdsRecording(), lt(uploads.leaseUntil, sql`now()`)))
         .returning();
       return rows.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    },
+
+    async reclaimUploadSpace() {
+      await db.execute(sql`VACUUM upload_chunks`);
     },
 
     async requeueUpload(uploadId, worker) {

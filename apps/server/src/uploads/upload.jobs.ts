@@ -36,6 +36,8 @@ export class UploadJobs {
   private timer: NodeJS.Timeout | null = null;
   private pass: Promise<void> | null = null;
   private isClosed = false;
+  /** A recording was deleted since the last pass: on PGlite its space is reclaimed at the next one. */
+  private hasDeletedRecording = false;
 
   constructor(private readonly options: UploadJobsOptions) {}
 
@@ -63,9 +65,18 @@ export class UploadJobs {
     return this.pass;
   }
 
+  /** Tells the queue a recording was deleted (a job ended, a transfer was refused). */
+  noteDeletedRecording(): void {
+    this.hasDeletedRecording = true;
+  }
+
   private async reapAndClaim(): Promise<void> {
     const { db, log } = this.options;
     try {
+      if (this.hasDeletedRecording && db.driver === "pglite") {
+        this.hasDeletedRecording = false;
+        await db.reclaimUploadSpace();
+      }
       for (const row of await db.takeExpiredUploads(this.worker, this.options.leaseMs)) await this.takeOver(row);
       while (!this.isClosed && this.running.size < this.options.concurrency) {
         const row = await db.claimUpload(this.worker, this.options.leaseMs);
@@ -92,6 +103,7 @@ export class UploadJobs {
       ? await db.requeueUpload(row.id, this.worker)
       : await db.endUpload(row.id, this.worker, { status: isCancelled ? "cancelled" : "failed", faces: 0, error });
     if (!after) return;
+    if (after.status !== "queued") this.noteDeletedRecording();
     log.warn(
       { uploadId: row.id, status: after.status, attempts: row.attempts },
       "upload job of an instance that stopped renewing its lease: requeued or ended",
@@ -110,6 +122,7 @@ export class UploadJobs {
       .catch((err) => this.options.log.error({ err, uploadId: row.id }, "upload job failed unexpectedly"))
       .finally(() => {
         this.running.delete(row.id);
+        this.noteDeletedRecording();
         if (!this.isClosed) void this.poll(); // a slot is free
       });
     this.running.set(row.id, { run, done });
@@ -125,6 +138,7 @@ export class UploadJobs {
     if (!found) return null;
     const { outcome, upload } = found;
     if (outcome === "cancelled") {
+      this.noteDeletedRecording();
       await db.deleteUploadResults(uploadId); // of an earlier attempt, if any
       notify(upload.sessionId, { uploadId, status: "cancelled", progress: upload.progress, faces: 0, error: null });
     }

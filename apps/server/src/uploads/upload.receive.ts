@@ -35,6 +35,8 @@ export async function receiveRecording(
   const flush = async () => {
     if (!filled) return;
     await db.appendUploadChunk(upload.id, n++, piece.subarray(0, filled));
+    // renewed with every piece too: on a busy embedded database the timer's renewal may wait behind the inserts
+    await db.renewTransfer(upload.id, upload.leaseMs);
     piece = Buffer.allocUnsafe(UPLOAD_CHUNK_BYTES); // the driver may still hold the previous one
     filled = 0;
   };

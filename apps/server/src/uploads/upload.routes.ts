@@ -150,6 +150,7 @@ const uploadRoutesOfSession: FastifyPluginAsync<UploadContext> = async (base, { 
           const row = await app.db.getUpload(upload.id);
           if (row && isUploadFinished(row.status)) await app.db.deleteUploadChunks(upload.id);
           else await app.db.deleteUpload(upload.id);
+          jobs.noteDeletedRecording();
           throw err;
         }
         await jobs.poll(); // claimed at once when this instance has a free slot

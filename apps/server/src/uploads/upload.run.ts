@@ -105,6 +105,7 @@ export class UploadRun {
     this.abort.signal.throwIfAborted();
     clearInterval(this.heartbeat!);
     await this.beat; // so that a late progress write cannot land after "done"
+    await rm(path, { force: true }); // before "done": a finished upload never has its recording on this disk
     const faces = result.faces.length;
     const done = await db.endUpload(upload.id, context.worker, { status: "done", progress: 1, faces, durationS: result.durationS, error: null });
     if (!done) return this.end(null); // a cancel came in at the last moment, or the job was taken over

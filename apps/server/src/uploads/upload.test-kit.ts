@@ -54,6 +54,13 @@ export function uploadClient(app: FastifyInstance) {
   return client;
 }
 
+/** Disk pages upload_chunks holds (with its TOAST table and index), deleted rows included until VACUUM. */
+export async function chunkTableBytes(db: Db): Promise<number> {
+  const result = (await db.drizzle.execute(sql`SELECT pg_total_relation_size('upload_chunks')::float8 AS bytes`)) as unknown as
+    Array<{ bytes: number }> | { rows: Array<{ bytes: number }> };
+  return Number((Array.isArray(result) ? result : result.rows)[0]!.bytes);
+}
+
 /**
  * One database for several instances: PGlite (one Db, shared, as embedded mode has one process) and,
  * when TEST_DATABASE_URL is set, Postgres in a schema of its own (each instance its own pool), so the
