@@ -1,6 +1,6 @@
 import type { ModelMonitoring, MonitorBucket } from "@emotion/protocol";
 import { describe, expect, it } from "vitest";
-import { chartedVersions, confusionMatrix, formatAccuracy, formatMacs, metricRows, roundTimeTicks } from "./models-data";
+import { chartedVersions, confusionMatrix, formatAccuracy, formatMacs, metricRows, rateAxis, roundTimeTicks } from "./models-data";
 
 const bucket = (start: number, over: Partial<MonitorBucket> = {}): MonitorBucket => ({
   start,
@@ -72,5 +72,13 @@ describe("roundTimeTicks", () => {
       expect(new Date(t).getMinutes()).toBe(0);
       expect(new Date(t).getHours() % 4).toBe(0);
     }
+  });
+});
+
+describe("rateAxis", () => {
+  it("tops a small rate at the next round value, in quarters", () => {
+    expect(rateAxis([{ start: 0, v1: 0.029, v2: null }])).toEqual({ domain: [0, 0.04], ticks: [0, 0.01, 0.02, 0.03, 0.04] });
+    expect(rateAxis([{ start: 0, v1: null }]).domain).toEqual([0, 0.01]);
+    expect(rateAxis([{ start: 0, v1: 0.3 }]).domain).toEqual([0, 0.4]);
   });
 });

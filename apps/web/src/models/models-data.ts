@@ -3,7 +3,7 @@ import { EMOTIONS } from "@emotion/protocol";
 
 /** The three monitored figures, as charted per version over time. */
 export const METRICS = [
-  { key: "noReadingShare", title: "Share of “no reading”", hint: "Readings without a classification (no face, refused by the quality gate)", isShare: true },
+  { key: "noReadingShare", title: "Share of “no reading”", hint: "No face, or refused by the quality gate", isShare: true },
   { key: "meanConfidence", title: "Mean confidence", hint: "Mean top probability of the classified readings", isShare: true },
   { key: "correctionRate", title: "Correction rate", hint: "Listeners’ corrections per classified reading", isShare: false },
 ] as const;
@@ -53,6 +53,17 @@ export function confusionMatrix(cells: ConfusionCell[]): ConfusionMatrix {
       return { predicted, counts, total: EMOTIONS.reduce((n, e) => n + counts[e], 0) };
     });
   return { rows, total: rows.reduce((n, r) => n + r.total, 0) };
+}
+
+/** Axis tops whose quarters are round percentages (0.25 %, 0.5 %, 1 %, 2 %, 5 %, 10 %, 25 %). */
+const RATE_TOPS = [0.01, 0.02, 0.04, 0.08, 0.2, 0.4, 1];
+
+/** A 0-based axis for a small rate: the smallest round top above the largest value, in quarters. */
+export function rateAxis(rows: MetricRow[]): { domain: [number, number]; ticks: number[] } {
+  let max = 0;
+  for (const row of rows) for (const [key, value] of Object.entries(row)) if (key !== "start" && typeof value === "number") max = Math.max(max, value);
+  const top = RATE_TOPS.find((t) => t >= max) ?? Math.ceil(max);
+  return { domain: [0, top], ticks: [0, 1, 2, 3, 4].map((q) => (top * q) / 4) };
 }
 
 const TICK_STEPS_MS = [5, 15, 30, 60, 120, 240, 360, 720, 1440, 2880, 10080].map((min) => min * 60_000);

@@ -1,7 +1,7 @@
 import type { ModelMonitoring } from "@emotion/protocol";
 import type { ReactNode } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { METRICS, chartedVersions, metricRows, roundTimeTicks, versionKey } from "./models-data";
+import { METRICS, chartedVersions, metricRows, rateAxis, roundTimeTicks, versionKey } from "./models-data";
 
 /** Colours by version, in order: distinct from each other and readable on white. */
 const VERSION_COLORS = ["#2f5d8a", "#d1495b", "#6a994e", "#e9b949", "#8e6cc4", "#f08a4b", "#3d7ec9", "#8d99ae"];
@@ -13,10 +13,11 @@ function formatWhen(ms: number, spanMs: number): string {
   const d = new Date(ms);
   return spanMs > 2 * 86_400_000
     ? d.toLocaleDateString([], { month: "short", day: "numeric" })
-    : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 }
 
 const formatBucket = (ms: number) => (ms >= 3_600_000 ? `${Math.round(ms / 3_600_000)} h` : `${Math.round(ms / 60_000)} min`);
+const SHARE_AXIS = { domain: [0, 1] as [number, number], ticks: [0, 0.25, 0.5, 0.75, 1] };
 const formatShare = (v: number) => `${Math.round(v * 1000) / 10}%`;
 
 /** Per version over time: share of "no reading", mean confidence and correction rate, one line chart each. */
@@ -41,6 +42,8 @@ export function MonitoringCharts({ monitoring, windowPicker }: { monitoring: Mod
         <div className="monitor-grid">
           {METRICS.map((metric) => {
             const rows = metricRows(monitoring, metric.key);
+            // Shares live in 0..1; a rate of corrections is small, so it gets its own round scale.
+            const axis = metric.isShare ? SHARE_AXIS : rateAxis(rows);
             return (
               <figure key={metric.key} className="monitor-chart" data-testid={`monitor-${metric.key}`}>
                 <figcaption>
@@ -60,14 +63,7 @@ export function MonitoringCharts({ monitoring, windowPicker }: { monitoring: Mod
                         stroke={AXIS_COLOR}
                         fontSize={12}
                       />
-                      {/* Shares live in 0..1; a rate of corrections is small, so it gets its own scale (at least 0..1 %). */}
-                      <YAxis
-                        domain={metric.isShare ? [0, 1] : [0, (max: number) => Math.max(0.01, max * 1.25)]}
-                        tickFormatter={formatShare}
-                        stroke={AXIS_COLOR}
-                        fontSize={12}
-                        width={48}
-                      />
+                      <YAxis domain={axis.domain} ticks={axis.ticks} tickFormatter={formatShare} stroke={AXIS_COLOR} fontSize={12} width={48} />
                       <Tooltip
                         labelFormatter={(v) => new Date(Number(v)).toLocaleString()}
                         formatter={(value, name) => [typeof value === "number" ? formatShare(value) : "–", String(name)]}
