@@ -64,6 +64,14 @@ function checkCorrection(input: CorrectionInput): void {
     throw new AppError("VALIDATION_FAILED", `crop must be ${CROP_BYTES} bytes (a ${CROP_SIDE}×${CROP_SIDE} grey image)`);
 }
 
+/**
+ * VACUUM after crops were deleted: their rows leave the pages and indexes now rather than whenever autovacuum
+ * runs (embedded PGlite has none). Skipped inside a transaction, where VACUUM cannot run.
+ */
+export async function reclaimSampleSpace(db: Database): Promise<void> {
+  await db.execute(sql`VACUUM training_samples`).catch(() => {});
+}
+
 export function createFeedbackRepository(db: Database): FeedbackRepository {
   const rows = rowsOn(db);
 
@@ -75,6 +83,7 @@ export function createFeedbackRepository(db: Database): FeedbackRepository {
       WITH s AS (DELETE FROM training_samples WHERE ${col} = ${id} RETURNING 1),
            c AS (DELETE FROM corrections WHERE ${col} = ${id} RETURNING 1)
       SELECT (SELECT count(*) FROM s)::int AS samples, (SELECT count(*) FROM c)::int AS corrections`);
+    if (counts!.samples > 0) await reclaimSampleSpace(db);
     return { corrections: counts!.corrections, samples: counts!.samples };
   }
 

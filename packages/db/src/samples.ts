@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import { AppError, EMOTIONS, type Emotion } from "@emotion/protocol";
-import { CROP_BYTES, hashPixels } from "./feedback";
+import { CROP_BYTES, hashPixels, reclaimSampleSpace } from "./feedback";
 import { rowsOn, toBytes, toHex } from "./models";
 import { UUID, type Database } from "./schema";
 
@@ -158,6 +158,7 @@ export function createSamplesRepository(db: Database): SamplesRepository {
       const [row] = await rows<{ n: number }>(sql`
         WITH r AS (UPDATE training_samples SET pixels = NULL, removed_at = now() WHERE ${where} AND removed_at IS NULL RETURNING 1)
         SELECT count(*)::int AS n FROM r`);
+      if (row!.n > 0) await reclaimSampleSpace(db);
       return { removed: row!.n };
     },
 
