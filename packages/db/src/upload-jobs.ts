@@ -113,7 +113,8 @@ export function createUploadJobsRepository(db: Database): UploadJobsRepository {
     },
 
     async appendUploadChunk(uploadId, n, data) {
-      await db.insert(uploadChunks).values({ uploadId, n, data });
+      // as hex text, decoded by the database: PGlite's own bytea encoding (in JavaScript, byte by byte) runs at ~2 MB/s
+      await db.insert(uploadChunks).values({ uploadId, n, data: sql`decode(${data.toString("hex")}, 'hex')` });
     },
 
     markUploadReceived: (uploadId, bytes, maxWaiting) =>
@@ -129,10 +130,10 @@ export function createUploadJobsRepository(db: Database): UploadJobsRepository {
 
     async readUploadChunk(uploadId, n) {
       const [row] = await db
-        .select({ data: uploadChunks.data })
+        .select({ hex: sql<string>`encode(${uploadChunks.data}, 'hex')` })
         .from(uploadChunks)
         .where(and(eq(uploadChunks.uploadId, uploadId), eq(uploadChunks.n, n)));
-      return row?.data ?? null;
+      return row ? Buffer.from(row.hex, "hex") : null;
     },
 
     async deleteUpload(uploadId) {

@@ -64,8 +64,13 @@ describe("upload analysis", () => {
     expect(readdirSync(join(dir, "data", "uploads"))).toEqual([]);
     expect(await countChunks(db, uploadId)).toBe(0);
     // embedded PGlite has no autovacuum: the next pass gives the recording's pages back
-    await app.uploads.poll();
-    expect(await chunkTableBytes(db)).toBeLessThan(Math.min(100_000, jumping.length / 4));
+    let tableBytes = Infinity;
+    for (let i = 0; i < 30 && tableBytes >= 100_000; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      await app.uploads.poll();
+      tableBytes = await chunkTableBytes(db);
+    }
+    expect(tableBytes).toBeLessThan(Math.min(100_000, jumping.length / 4));
   }, 120_000);
 
   it("stops analysing at once when cancelled, and removes what it had already stored", async () => {
