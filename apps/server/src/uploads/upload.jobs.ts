@@ -5,8 +5,6 @@ import { UPLOAD_INTERRUPTED } from "@emotion/protocol";
 import { UploadRun, type UploadRunContext } from "./upload.run";
 import type { UploadScratch } from "./upload.scratch";
 
-export { describeFailure, UPLOAD_BATCH_READINGS, UPLOAD_HEARTBEAT_MS } from "./upload.run";
-
 /** How often an instance looks for waiting jobs and for jobs whose instance died (also right after an upload it received). */
 export const UPLOAD_POLL_MS = 1000;
 
@@ -16,6 +14,8 @@ export interface UploadJobsOptions extends Omit<UploadRunContext, "worker" | "sc
   concurrency: number;
   /** MAX_UPLOAD_ATTEMPTS: claims after which a job whose instance died is failed "interrupted". */
   maxAttempts: number;
+  /** INSTANCE_ID, when set: the start of this instance's worker id (default: host name and process id). */
+  instanceId?: string;
   /** Default UPLOAD_POLL_MS. */
   pollMs?: number;
 }
@@ -30,8 +30,8 @@ export type Cancellation = { outcome: "cancelled" | "requested" | "finished"; up
  * ever left processing. Cancels and progress go through the row, so they work from any instance.
  */
 export class UploadJobs {
-  /** This instance's id in uploads.worker. */
-  readonly worker = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** This instance's id in uploads.worker (a suffix of its own: two apps in one process are two instances). */
+  readonly worker: string;
   private readonly running = new Map<string, { run: UploadRun; done: Promise<void> }>();
   private timer: NodeJS.Timeout | null = null;
   private pass: Promise<void> | null = null;
@@ -39,7 +39,9 @@ export class UploadJobs {
   /** A recording was deleted since the last pass: on PGlite its space is reclaimed at the next one. */
   private hasDeletedRecording = false;
 
-  constructor(private readonly options: UploadJobsOptions) {}
+  constructor(private readonly options: UploadJobsOptions) {
+    this.worker = `${options.instanceId ?? `${hostname()}:${process.pid}`}:${randomUUID().slice(0, 8)}`;
+  }
 
   /** Jobs this instance is analysing now. */
   get active(): number {

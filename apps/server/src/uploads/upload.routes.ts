@@ -65,6 +65,7 @@ export const uploadRoutes: FastifyPluginAsync = async (base) => {
     concurrency: config.UPLOAD_CONCURRENCY,
     maxAttempts: config.MAX_UPLOAD_ATTEMPTS,
     leaseMs: config.UPLOAD_LEASE_MS,
+    instanceId: config.INSTANCE_ID,
   });
   app.decorate("uploads", jobs);
   app.addHook("onClose", () => jobs.close());
