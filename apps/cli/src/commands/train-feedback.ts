@@ -28,15 +28,16 @@ export function isHeldOut(id: string, share: number): boolean {
 const num = (what: string) => z.coerce.number({ error: `must be ${what}` });
 
 const Options = z.object({
-  epochs: num("a number").int({ error: "must be an integer" }).min(1, { error: "must be at least 1" }).max(500, { error: "must be at most 500" }).default(5),
+  epochs: num("a number").int({ error: "must be an integer" }).min(1, { error: "must be at least 1" }).max(500, { error: "must be at most 500" }).default(2),
   feedbackWeight: num("a number").gt(0, { error: "must be > 0" }).max(100, { error: "must be at most 100" }).default(5),
   holdout: num("a number").min(0, { error: "must be at least 0" }).max(0.9, { error: "must be at most 0.9" }).default(0.2),
-  lr: num("a number").gt(0, { error: "must be > 0" }).max(1, { error: "must be at most 1" }).default(3e-4),
+  lr: num("a number").gt(0, { error: "must be > 0" }).max(1, { error: "must be at most 1" }).default(1e-4),
   csv: z.string().min(1).optional(),
   votes: z.string().min(1).optional(),
   limit: num("a number").int().min(1, { error: "must be at least 1" }).max(1_000_000, { error: "must be at most 1000000" }).optional(),
   threads: num("a number").int().min(0, { error: "must be at least 0" }).max(256, { error: "must be at most 256" }).optional(),
   device: z.enum(["auto", "cpu", "cuda"], { error: "must be auto, cpu or cuda" }).optional(),
+  schedule: z.enum(["swa", "one-cycle"], { error: "must be swa or one-cycle" }).default("swa"),
   json: z.boolean().default(false),
 });
 type Options = z.infer<typeof Options>;
@@ -119,6 +120,7 @@ async function fineTune(o: Options, work: string, prepared: Awaited<ReturnType<t
   if (o.limit) args.push("--limit", String(o.limit));
   if (o.threads !== undefined) args.push("--threads", String(o.threads));
   if (o.device) args.push("--device", o.device);
+  if (o.schedule === "swa") args.push("--swa");
   args.push("--out", out, "--checkpoint", join(work, "candidate.pt"), "--cache-dir", join(work, "cache"));
   process.stderr.write(`fine-tuning version ${active.version} on ${train.rows} feedback sample(s) (weight ${o.feedbackWeight}), ${held.rows} held out\n`);
   const { code, output } = await runTrainer(args);
@@ -151,15 +153,20 @@ export const trainFeedback = defineCommand({
   summary: "Fine-tune the active model on FER2013 Training plus the feedback samples, evaluate, and register a candidate version.",
   positionals: [],
   flags: {
-    epochs: { type: "string", value: "N", description: "fine-tuning epochs (1..500, default 5)" },
+    epochs: { type: "string", value: "N", description: "fine-tuning epochs (1..500, default 2)" },
     feedbackWeight: { type: "string", value: "W", description: "sampling weight of a feedback sample relative to a FER2013 row (> 0, at most 100, default 5)" },
     holdout: { type: "string", value: "F", description: "share of the samples held out for evaluation, chosen by sample id (0..0.9, default 0.2)" },
-    lr: { type: "string", value: "X", description: "learning rate (default 3e-4)" },
+    lr: { type: "string", value: "X", description: "learning rate (default 1e-4)" },
     csv: { type: "string", value: "FILE", description: "the FER2013 CSV (default: FER_CSV, else the trainer's)" },
     votes: { type: "string", value: "FILE|none", description: "FER+ votes CSV for soft labels (default: the trainer's)" },
     limit: { type: "string", value: "N", description: "use only the first N rows of each FER2013 split (smoke runs)" },
     threads: { type: "string", value: "N", description: "torch threads (0 = all cores)" },
     device: { type: "string", value: "auto|cpu|cuda", description: "where to train (default auto)" },
+    schedule: {
+      type: "string",
+      value: "swa|one-cycle",
+      description: "swa (default): constant learning rate, every epoch's weights averaged; one-cycle: a fresh one-cycle schedule",
+    },
     json: { type: "boolean", description: 'print {"version","publicTest","feedbackEval","active"} as the last line of stdout' },
   },
   schema: Options,
