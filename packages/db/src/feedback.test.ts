@@ -70,6 +70,18 @@ describe.each(backends)("corrections and training samples on %s", (_name, isPost
     });
   });
 
+  it("takes the same correction sent again (a lost ack) as the first one, and attaches a crop sent only the second time", async () => {
+    const who = await listener();
+    const first = await db.addCorrection({ ...who, seq: 3, label: "surprise", crop: null });
+    const again = await db.addCorrection({ ...who, seq: 3, label: "surprise", crop: crop(50) });
+    expect(again.id).toBe(first.id);
+    expect(again.sampleId).toEqual(expect.any(String));
+    expect(await db.addCorrection({ ...who, seq: 3, label: "surprise", crop: crop(50) })).toEqual(again);
+    const changed = await db.addCorrection({ ...who, seq: 3, label: "fear", crop: null });
+    expect(changed.id).not.toBe(first.id);
+    expect(await db.correctionSummary(who.sessionId)).toMatchObject({ corrections: 2, withCrop: 1 });
+  });
+
   it("refuses a bad label, seq or crop, and a listener of another session", async () => {
     const who = await listener();
     const other = await listener();

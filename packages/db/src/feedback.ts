@@ -7,6 +7,8 @@ import { UUID, type Database } from "./schema";
 /** Bytes of one 48×48 grey crop. */
 export const CROP_BYTES = CROP_SIDE * CROP_SIDE;
 const MAX_SEQ = 2_147_483_647;
+/** The same correction (listener, seq, label) again within this many seconds is a re-send of the first. */
+const RESEND_WINDOW_S = 600;
 
 export interface CorrectionInput {
   sessionId: string;
@@ -93,6 +95,25 @@ export function createFeedbackRepository(db: Database): FeedbackRepository {
       if (!UUID.test(input.sessionId) || !UUID.test(input.participantId)) throw new AppError("NOT_FOUND", "no such listener in this session");
       return db.transaction(async (tx) => {
         const q = rowsOn(tx as unknown as Database);
+        // An ack lost on the way makes the listener send the same correction again: that is the first one, not a second.
+        const [again] = await q<{ id: string; predicted: Emotion | null; model_version: number | null; sample_id: string | null }>(sql`
+          SELECT c.id, c.predicted, c.model_version, (SELECT s.id FROM training_samples s WHERE s.correction_id = c.id) AS sample_id
+          FROM corrections c
+          WHERE c.participant_id = ${input.participantId} AND c.session_id = ${input.sessionId} AND c.seq = ${input.seq} AND c.label = ${input.label}
+            AND c.created_at > now() - ${sql.raw(`interval '${RESEND_WINDOW_S} seconds'`)}
+          ORDER BY c.created_at DESC LIMIT 1`);
+        // With its crop when the first came without one (the sample is then attached to the first).
+        const storeCrop = async (correctionId: string): Promise<string | null> => {
+          if (!input.crop) return null;
+          const [sample] = await q<{ id: string }>(sql`
+            INSERT INTO training_samples (label, pixels, sha256, source, session_id, participant_id, correction_id)
+            VALUES (${input.label}, decode(${toHex(input.crop)}, 'hex'), ${hashPixels(input.crop)}, 'feedback',
+                    ${input.sessionId}, ${input.participantId}, ${correctionId})
+            ON CONFLICT (sha256) DO NOTHING RETURNING id`);
+          return sample?.id ?? null;
+        };
+        if (again)
+          return { id: again.id, predicted: again.predicted, modelVersion: again.model_version, sampleId: again.sample_id ?? (await storeCrop(again.id)) };
         // The newest reading with that seq: a listener that reloads its page counts seq from 0 again.
         const [row] = await q<{ id: string; predicted: Emotion | null; model_version: number | null }>(sql`
           WITH r AS (
@@ -103,16 +124,7 @@ export function createFeedbackRepository(db: Database): FeedbackRepository {
           FROM participants p WHERE p.id = ${input.participantId} AND p.session_id = ${input.sessionId}
           RETURNING id, predicted, model_version`);
         if (!row) throw new AppError("NOT_FOUND", "no such listener in this session");
-        let sampleId: string | null = null;
-        if (input.crop) {
-          const [sample] = await q<{ id: string }>(sql`
-            INSERT INTO training_samples (label, pixels, sha256, source, session_id, participant_id, correction_id)
-            VALUES (${input.label}, decode(${toHex(input.crop)}, 'hex'), ${hashPixels(input.crop)}, 'feedback',
-                    ${input.sessionId}, ${input.participantId}, ${row.id})
-            ON CONFLICT (sha256) DO NOTHING RETURNING id`);
-          sampleId = sample?.id ?? null;
-        }
-        return { id: row.id, predicted: row.predicted, modelVersion: row.model_version, sampleId };
+        return { id: row.id, predicted: row.predicted, modelVersion: row.model_version, sampleId: await storeCrop(row.id) };
       });
     },
 
