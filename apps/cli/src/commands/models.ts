@@ -49,7 +49,15 @@ const list = defineCommand({
   async run(o) {
     const models: ModelVersionView[] = o.server
       ? (await callAdmin(o.server, "GET", "api/models", ModelsResponse)).models
-      : await withDatabase(async (db) => (await db.listModels()).map(toModelVersionView));
+      : await withDatabase(async (db) => {
+          const { conflicts } = await db.seedModels();
+          // A registry entry whose number a trained version took first is left out; say so rather than hide it.
+          for (const v of conflicts)
+            process.stderr.write(
+              `warning: models/registry.json lists version ${v}, which this database already holds for another model; that entry is not used\n`,
+            );
+          return (await db.listModels()).map(toModelVersionView);
+        });
     if (o.json) return printJson({ models: models.map((m) => ({ version: m.version, active: m.active, publicTest: { accuracy: m.publicTest.accuracy } })) });
     const rows = models.map((m) => [
       m.active ? `${m.version} *` : String(m.version),
