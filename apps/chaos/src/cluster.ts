@@ -6,7 +6,7 @@ import type { ClientToServerEvents, CreatedSession, RoomMood, ServerToClientEven
 import { startServerProcess, type ServerProcess } from "@emotion/server/spawn";
 import { makeTwoFaceVideo } from "@emotion/vision/testing";
 import { drainAll, ReliableListener } from "./listeners";
-import { audit, createSession, type Context, type ScenarioResult } from "./scenarios";
+import { audit, createSession, summarise, type Context, type ScenarioResult } from "./scenarios";
 import { startHaproxy, startRedis, type Service } from "./services";
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -206,31 +206,10 @@ export async function clusterScenario(ctx: Context, o: { listeners: number; fps:
     if (!(await drainAll(listeners, 120_000))) problems.push("balanced listeners still held unacked crops 120 s after the run");
     const reconnects = listeners.reduce((n, l) => n + l.reconnects, 0);
     if (reconnects === 0) problems.push("no listener was on B (none reconnected): the balancer did not spread them");
-    extra.reconnects = reconnects;
     for (const l of listeners) l.close();
-    const { stored, lost, duplicates, db } = await audit(dbCtx, loadSession.id, listeners);
-    await db.close();
-    const captured = listeners.reduce((n, l) => n + l.captured, 0);
-    const acked = listeners.reduce((n, l) => n + l.acked.size, 0);
-    const dropped = listeners.reduce((n, l) => n + l.outbox.stats.dropped, 0);
-    if (lost) problems.push(`${lost} acked readings are not in the database`);
-    if (duplicates) problems.push(`${duplicates} readings stored twice`);
-    if (dropped) problems.push(`${dropped} crops dropped by the listeners`);
-    const result: ScenarioResult = {
-      name: "cluster: two instances, Redis, HAProxy, kill -9 of one",
-      ok: problems.length === 0,
-      problems,
-      listeners: listeners.length,
-      seconds: Math.round((Date.now() - started) / 1000),
-      captured,
-      acked,
-      stored,
-      lost,
-      duplicates,
-      dropped,
-      unacked: listeners.reduce((n, l) => n + l.outbox.size, 0),
-      extra,
-    };
+    const audited = await audit(dbCtx, loadSession.id, listeners);
+    await audited.db.close();
+    const result = summarise("cluster: two instances, Redis, HAProxy, kill -9 of one", started, listeners, audited, problems, extra);
     ctx.log(`cluster: ${result.ok ? "ok" : "FAILED"} — ${JSON.stringify(extra)}${problems.length ? ` (${problems.join("; ")})` : ""}`);
     return result;
   } finally {

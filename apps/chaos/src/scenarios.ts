@@ -105,8 +105,24 @@ async function finish(
   if (!drained) problems.push("listeners still held unacked crops 180 s after the run");
   for (const l of listeners) l.close();
   await server.stop();
-  const { stored, lost, duplicates, db } = await audit(ctx, sessionId, listeners);
-  await db.close();
+  const audited = await audit(ctx, sessionId, listeners);
+  await audited.db.close();
+  const result = summarise(name, started, listeners, audited, problems, extra);
+  ctx.log(
+    `${name}: ${result.ok ? "ok" : "FAILED"} — acked ${result.acked}, stored ${result.stored}, lost ${result.lost}, duplicates ${result.duplicates}${problems.length ? ` (${problems.join("; ")})` : ""}`,
+  );
+  return result;
+}
+
+/** The scenario's result from its listeners and the audit: lost, stored twice or dropped readings are problems. */
+export function summarise(
+  name: string,
+  started: number,
+  listeners: readonly ReliableListener[],
+  { stored, lost, duplicates }: { stored: number; lost: number; duplicates: number },
+  problems: string[],
+  extra: Record<string, unknown>,
+): ScenarioResult {
   const captured = listeners.reduce((n, l) => n + l.captured, 0);
   const acked = listeners.reduce((n, l) => n + l.acked.size, 0);
   const dropped = listeners.reduce((n, l) => n + l.outbox.stats.dropped, 0);
@@ -117,7 +133,7 @@ async function finish(
   const nacks: Record<string, number> = {};
   for (const l of listeners) for (const [k, v] of Object.entries(l.nacks)) nacks[k] = (nacks[k] ?? 0) + v;
   const reconnects = listeners.reduce((n, l) => n + l.reconnects, 0);
-  const result: ScenarioResult = {
+  return {
     name,
     ok: problems.length === 0,
     problems,
@@ -132,10 +148,6 @@ async function finish(
     unacked,
     extra: { ...extra, reconnects, nacks },
   };
-  ctx.log(
-    `${name}: ${result.ok ? "ok" : "FAILED"} — acked ${acked}, stored ${stored}, lost ${lost}, duplicates ${duplicates}${problems.length ? ` (${problems.join("; ")})` : ""}`,
-  );
-  return result;
 }
 
 /** kill -9 of the server `kills` times at random moments under load; restarted on the same port each time. */

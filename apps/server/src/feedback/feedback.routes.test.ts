@@ -1,13 +1,9 @@
-import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@emotion/db";
-import type { ClientToServerEvents, CreatedSession, ListenerJoined, ServerToClientEvents } from "@emotion/protocol";
-import { buildApp } from "../app";
+import type { CreatedSession, ListenerJoined } from "@emotion/protocol";
 import { dbBackends } from "../test/backends";
-
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { startLiveApp, type LiveApp } from "../test/live-app";
 
 // Any 2,304 bytes are a valid crop for storing (these tests need no model); each one differs, since an
 // image already stored is not stored twice.
@@ -18,36 +14,25 @@ const nextCrop = () => {
 };
 
 describe.each(dbBackends(process.env.TEST_DATABASE_URL))("deleting corrections and shared crops on %s", (_name, dbOptions) => {
+  let live: LiveApp;
   let app: FastifyInstance;
   let db: Db;
-  let url: string;
-  const clients: Client[] = [];
 
   beforeAll(async () => {
     db = await createDb(dbOptions);
-    app = await buildApp({ db, vision: null, logger: false });
-    await app.listen({ port: 0, host: "127.0.0.1" });
-    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    live = await startLiveApp({ db, vision: null });
+    app = live.app;
   });
   afterAll(async () => {
-    clients.forEach((c) => c.disconnect());
-    await app?.close();
+    await live?.close();
     await db?.close();
   });
 
-  async function createSession(): Promise<CreatedSession> {
-    return (await app.inject({ method: "POST", url: "/api/sessions", payload: { title: "Contributions" } })).json();
-  }
+  const createSession = () => live.createSession("Contributions");
   /** A listener who joins and sends `withCrop` corrections with a crop and `without` without one. */
   async function contribute(s: CreatedSession, withCrop: number, without: number): Promise<ListenerJoined> {
-    const c: Client = connect(url, { transports: ["websocket"], forceNew: true, reconnection: false });
-    clients.push(c);
-    await new Promise<void>((resolve, reject) => c.once("connect", resolve).once("connect_error", reject));
-    const send = async (event: string, payload: unknown) => {
-      const res = await (c as unknown as Socket).timeout(30_000).emitWithAck(event, payload);
-      if (!res.ok) throw new Error(`${event}: ${res.error.code} ${res.error.message}`);
-      return res.data;
-    };
+    const c = await live.client();
+    const send = (event: string, payload: unknown) => live.ok(c, event, payload);
     const me = (await send("listener:join", { v: 1, code: s.code })) as ListenerJoined;
     for (let i = 0; i < withCrop + without; i++) await send("listener:feedback", { v: 1, seq: i, label: "sad", ...(i < withCrop ? { crop: nextCrop() } : {}) });
     return me;

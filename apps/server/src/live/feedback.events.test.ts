@@ -1,18 +1,12 @@
-import type { AddressInfo } from "node:net";
-import type { FastifyInstance } from "fastify";
-import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@emotion/db";
 import { EMOTIONS, MAX_FEEDBACK_PER_MINUTE } from "@emotion/protocol";
-import type { ClientToServerEvents, CreatedSession, FeedbackAck, ListenerJoined, ReadingAck, ServerToClientEvents } from "@emotion/protocol";
+import type { CreatedSession, FeedbackAck, ListenerJoined, ReadingAck } from "@emotion/protocol";
 import type { Vision } from "@emotion/vision";
-import { buildApp } from "../app";
 import { dbBackends } from "../test/backends";
 import { sampleCrops, testVision } from "../test/fixtures";
+import { startLiveApp, type Client, type LiveApp } from "../test/live-app";
 import { FeedbackLimiter } from "./feedback.events";
-
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-type AckResponse<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
 describe("FeedbackLimiter", () => {
   it("allows maxPerMinute corrections per participant and minute, each participant on its own budget", () => {
@@ -26,45 +20,26 @@ describe("FeedbackLimiter", () => {
 });
 
 describe.each(dbBackends(process.env.TEST_DATABASE_URL))("listener:feedback over Socket.IO on %s", (_name, dbOptions) => {
-  let app: FastifyInstance;
+  let live: LiveApp;
   let db: Db;
   let vision: Vision;
-  let url: string;
   let crops: Uint8Array[];
-  const clients: Client[] = [];
 
   beforeAll(async () => {
     vision = await testVision();
     crops = await sampleCrops(vision, 2);
     db = await createDb(dbOptions);
-    app = await buildApp({ db, vision, logger: false, BATCH_WAIT_MS: 5, READING_RATE_HZ: 20 });
-    await app.listen({ port: 0, host: "127.0.0.1" });
-    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    live = await startLiveApp({ db, vision, BATCH_WAIT_MS: 5, READING_RATE_HZ: 20 });
   });
   afterAll(async () => {
-    clients.forEach((c) => c.disconnect());
-    await app?.close();
+    await live?.close();
     await db?.close();
   });
 
-  async function client(): Promise<Client> {
-    const c: Client = connect(url, { transports: ["websocket"], forceNew: true, reconnection: false });
-    clients.push(c);
-    await new Promise<void>((resolve, reject) => c.once("connect", resolve).once("connect_error", reject));
-    return c;
-  }
-  // Untyped on purpose: the tests also send payloads that break the protocol.
-  function call<T>(c: Client, event: string, payload: unknown): Promise<AckResponse<T>> {
-    return (c as unknown as Socket).timeout(30_000).emitWithAck(event, payload);
-  }
-  async function ok<T>(c: Client, event: string, payload: unknown): Promise<T> {
-    const res = await call<T>(c, event, payload);
-    if (!res.ok) throw new Error(`${event}: ${res.error.code} ${res.error.message}`);
-    return res.data;
-  }
-  async function createSession(): Promise<CreatedSession> {
-    return (await app.inject({ method: "POST", url: "/api/sessions", payload: { title: "Feedback test" } })).json();
-  }
+  const client = () => live.client();
+  const call = <T>(c: Client, event: string, payload: unknown) => live.call<T>(c, event, payload);
+  const ok = <T>(c: Client, event: string, payload: unknown) => live.ok<T>(c, event, payload);
+  const createSession = () => live.createSession("Feedback test");
   async function listener(s: CreatedSession): Promise<{ c: Client; me: ListenerJoined }> {
     const c = await client();
     return { c, me: await ok<ListenerJoined>(c, "listener:join", { v: 1, code: s.code }) };

@@ -1,20 +1,15 @@
 import { readFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import type { FastifyInstance } from "fastify";
 import { sql } from "drizzle-orm";
-import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@emotion/db";
-import type { ClientToServerEvents, CreatedSession, Emotion, ListenerJoined, ReadingAck, ServerToClientEvents } from "@emotion/protocol";
+import type { Emotion, ListenerJoined, ReadingAck } from "@emotion/protocol";
 import type { Vision } from "@emotion/vision";
 import { loadVision, MODEL_PATH } from "@emotion/vision/node";
-import { buildApp } from "../app";
 import type { Health } from "../http/health.routes";
 import { sampleCrops } from "../test/fixtures";
+import { startLiveApp, type AckResponse, type LiveApp } from "../test/live-app";
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 type Row = { model_version: number | null; n: number };
-type AckResponse<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -32,39 +27,31 @@ const SWAPPED: Partial<Record<Emotion, Emotion>> = { happy: "sad", sad: "happy" 
 const underV2 = (e: Emotion | null) => (e ? (SWAPPED[e] ?? e) : e);
 
 describe("hot swap of the emotion model", () => {
-  let app: FastifyInstance;
+  let live: LiveApp;
   let db: Db;
   let vision: Vision;
-  let url: string;
   let crops: Uint8Array[];
-  const clients: Client[] = [];
 
   beforeAll(async () => {
     // Its own vision: a swap releases the classifier it replaces.
     vision = await loadVision({ threads: 1 });
     crops = await sampleCrops(vision, 3);
     db = await createDb({});
-    app = await buildApp({ db, vision, logger: false, BATCH_WAIT_MS: 5, READING_RATE_HZ: 20, MODEL_POLL_MS: 200, INFERENCE_THREADS: 1 });
-    await app.listen({ port: 0, host: "127.0.0.1" });
-    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    live = await startLiveApp({ db, vision, BATCH_WAIT_MS: 5, READING_RATE_HZ: 20, MODEL_POLL_MS: 200, INFERENCE_THREADS: 1 });
   });
   afterAll(async () => {
-    clients.forEach((c) => c.disconnect());
-    await app?.close();
+    await live?.close();
     await db?.close();
     await vision?.release();
   });
 
-  const health = async () => (await app.inject({ method: "GET", url: "/health" })).json<Health>();
+  const health = async () => (await live.app.inject({ method: "GET", url: "/health" })).json<Health>();
 
   it("switches every worker and the image API to a promoted version without a restart or a dropped crop, then rolls back", async () => {
     expect((await health()).model.version).toBe(1);
-    const s = (await app.inject({ method: "POST", url: "/api/sessions", payload: { title: "Hot swap" } })).json<CreatedSession>();
-    const c: Client = connect(url, { transports: ["websocket"], forceNew: true, reconnection: false });
-    clients.push(c);
-    await new Promise<void>((resolve, reject) => c.once("connect", resolve).once("connect_error", reject));
-    const joined = (await c.timeout(10_000).emitWithAck("listener:join", { v: 1, code: s.code, name: "Swapper" })) as AckResponse<ListenerJoined>;
-    expect(joined.ok).toBe(true);
+    const s = await live.createSession("Hot swap");
+    const c = await live.client();
+    const joined = await live.ok<ListenerJoined>(c, "listener:join", { v: 1, code: s.code, name: "Swapper" });
 
     let seq = 0;
     const send = async (crop: Uint8Array) =>
@@ -104,7 +91,7 @@ describe("hot swap of the emotion model", () => {
     expect(v2.map((a) => (a.ok ? a.data.dominant : null))).toEqual(dominantV1.map(underV2));
     // The image API uses it too, and every stored reading says which version produced it.
     const result = (await db.drizzle.execute(
-      sql`SELECT model_version, count(*)::int AS n FROM readings WHERE participant_id = ${(joined as { data: ListenerJoined }).data.participantId} GROUP BY 1 ORDER BY 1`,
+      sql`SELECT model_version, count(*)::int AS n FROM readings WHERE participant_id = ${joined.participantId} GROUP BY 1 ORDER BY 1`,
     )) as unknown as Row[] | { rows: Row[] };
     const stored = Array.isArray(result) ? result : result.rows;
     expect(stored.map((r) => r.model_version)).toEqual([1, 2]);

@@ -1,59 +1,36 @@
-import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
-import { io as connect, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "@emotion/db";
 import { EMOTIONS } from "@emotion/protocol";
-import type { ClientToServerEvents, CreatedSession, ListenerJoined, LiveReading, ReadingAck, RoomMood, ServerToClientEvents } from "@emotion/protocol";
+import type { ListenerJoined, LiveReading, ReadingAck, RoomMood } from "@emotion/protocol";
 import type { Vision } from "@emotion/vision";
-import { buildApp } from "../app";
 import { dbBackends } from "../test/backends";
 import { goodFrame, sampleCrops, testVision } from "../test/fixtures";
-
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
-type AckResponse<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+import { startLiveApp, type Client, type LiveApp } from "../test/live-app";
 
 describe.each(dbBackends(process.env.TEST_DATABASE_URL))("live sessions over Socket.IO on %s", (_name, dbOptions) => {
+  let live: LiveApp;
   let app: FastifyInstance;
   let db: Db;
   let vision: Vision;
-  let url: string;
   let crops: Uint8Array[];
-  const clients: Client[] = [];
 
   beforeAll(async () => {
     vision = await testVision();
     crops = await sampleCrops(vision, 3);
     db = await createDb(dbOptions);
-    app = await buildApp({ db, vision, logger: false, BATCH_WAIT_MS: 5, READING_RATE_HZ: 20 });
-    await app.listen({ port: 0, host: "127.0.0.1" });
-    url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    live = await startLiveApp({ db, vision, BATCH_WAIT_MS: 5, READING_RATE_HZ: 20 });
+    app = live.app;
   });
   afterAll(async () => {
-    clients.forEach((c) => c.disconnect());
-    await app?.close();
+    await live?.close();
     await db?.close();
   });
 
-  async function client(): Promise<Client> {
-    const c: Client = connect(url, { transports: ["websocket"], forceNew: true, reconnection: false });
-    clients.push(c);
-    await new Promise<void>((resolve, reject) => c.once("connect", resolve).once("connect_error", reject));
-    return c;
-  }
-  // Untyped on purpose: the tests also send payloads that break the protocol.
-  function call<T>(c: Client, event: string, payload: unknown): Promise<AckResponse<T>> {
-    return (c as unknown as Socket).timeout(30_000).emitWithAck(event, payload);
-  }
-  async function ok<T>(c: Client, event: string, payload: unknown): Promise<T> {
-    const res = await call<T>(c, event, payload);
-    if (!res.ok) throw new Error(`${event}: ${res.error.code} ${res.error.message}`);
-    return res.data;
-  }
-  async function createSession(title = "Live test"): Promise<CreatedSession> {
-    const res = await app.inject({ method: "POST", url: "/api/sessions", payload: { title } });
-    return res.json();
-  }
+  const client = () => live.client();
+  const call = <T>(c: Client, event: string, payload: unknown) => live.call<T>(c, event, payload);
+  const ok = <T>(c: Client, event: string, payload: unknown) => live.ok<T>(c, event, payload);
+  const createSession = (title?: string) => live.createSession(title);
   const nextMood = (c: Client, test: (m: RoomMood) => boolean) =>
     new Promise<RoomMood>((resolve) => {
       const on = (m: RoomMood) => test(m) && (c.off("session:mood", on), resolve(m));
