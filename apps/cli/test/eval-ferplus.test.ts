@@ -84,10 +84,13 @@ describe("emotion eval --ferplus", () => {
   });
 
   it("says which flag is wrong for a missing or empty votes path", async () => {
-    const missing = await runCli(["eval", "--ferplus", join(tmp, "absent.csv")]);
+    // A FER2013 file of its own: the check must not depend on the real data set being present.
+    const csv = join(tmp, "one.csv");
+    writeFileSync(csv, `emotion,pixels,Usage\n3,${Array.from({ length: 48 * 48 }, () => "128").join(" ")},PublicTest\n`);
+    const missing = await runCli(["eval", "--csv", csv, "--ferplus", join(tmp, "absent.csv")]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("--ferplus: no file at");
-    const empty = await runCli(["eval", "--ferplus="]);
+    const empty = await runCli(["eval", "--csv", csv, "--ferplus="]);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain("--ferplus: must not be empty");
     expect(empty.stderr).not.toMatch(/\n\s+at /);
