@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError, toProbabilities } from "@emotion/protocol";
-import { createDb, type Db } from "./index";
-import { createScratchDatabase } from "./scratch-database";
+import type { Db } from "./index";
+import { openTestDb } from "./scratch-database";
 
 const backends: Array<[string, boolean]> = [["pglite", false]];
 if (process.env.TEST_DATABASE_URL) backends.push(["postgres", true]);
@@ -23,16 +23,11 @@ async function collect(db: Db, filter = {}) {
 
 describe.each(backends)("corrections and training samples on %s", (_name, isPostgres) => {
   let db: Db;
-  let drop = async () => {};
+  let close = async () => {};
   beforeAll(async () => {
-    let url: string | undefined;
-    if (isPostgres) ({ url, drop } = await createScratchDatabase(process.env.TEST_DATABASE_URL!));
-    db = await createDb({ url });
+    ({ db, close } = await openTestDb(isPostgres ? process.env.TEST_DATABASE_URL! : null));
   }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await drop();
-  });
+  afterAll(() => close());
 
   async function listener() {
     const session = (await db.createSession({ code: randomUUID().slice(0, 8), title: "Talk", speakerTokenHash: "h" }))!;

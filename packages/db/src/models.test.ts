@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "@emotion/protocol";
 import { createDb, type Db } from "./index";
 import { DEFAULT_MODELS_DIR } from "./models";
-import { createScratchDatabase } from "./scratch-database";
+import { openTestDb } from "./scratch-database";
 
 const SHIPPED_CARD = JSON.parse(readFileSync(join(DEFAULT_MODELS_DIR, "emotion-mini-xception.card.json"), "utf8"));
 const SHIPPED_ONNX = new Uint8Array(readFileSync(join(DEFAULT_MODELS_DIR, "emotion-mini-xception.onnx")));
@@ -29,15 +29,11 @@ if (process.env.TEST_DATABASE_URL) backends.push(["postgres", true]);
 describe.each(backends)("model registry on %s", (_name, isPostgres) => {
   let db: Db;
   let url: string | undefined;
-  let drop = async () => {};
+  let close = async () => {};
   beforeAll(async () => {
-    if (isPostgres) ({ url, drop } = await createScratchDatabase(process.env.TEST_DATABASE_URL!));
-    db = await createDb({ url });
+    ({ db, url, close } = await openTestDb(isPostgres ? process.env.TEST_DATABASE_URL! : null));
   }, 60_000);
-  afterAll(async () => {
-    await db?.close();
-    await drop();
-  });
+  afterAll(() => close());
 
   it("seeds version 1 from models/registry.json, active on a fresh database, once however many instances start at once", async () => {
     const others = isPostgres ? await Promise.all([1, 2, 3, 4].map(() => createDb({ url, maxConnections: 2 }))) : [];

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
+import { createDb, type Db } from "./client";
 
 /**
  * A new, empty Postgres database next to the one `url` names, for tests that need a database of their own
@@ -24,6 +25,23 @@ export async function createScratchDatabase(url: string): Promise<{ url: string;
       } finally {
         await again.end({ timeout: 5 });
       }
+    },
+  };
+}
+
+/**
+ * A database for one test file: a scratch Postgres database next to `postgresUrl`'s when one is given,
+ * else embedded PGlite in memory. `close()` closes it and drops the scratch database.
+ */
+export async function openTestDb(postgresUrl: string | null): Promise<{ db: Db; url: string | undefined; close: () => Promise<void> }> {
+  const scratch = postgresUrl ? await createScratchDatabase(postgresUrl) : null;
+  const db = await createDb({ url: scratch?.url });
+  return {
+    db,
+    url: scratch?.url,
+    async close() {
+      await db.close();
+      await scratch?.drop();
     },
   };
 }
