@@ -27,7 +27,11 @@ export interface SwapRequest {
   type: "swap";
   model: ModelSpec;
 }
-export type WorkerMessage = WorkerRequest | SwapRequest;
+/** Releases the worker's sessions and ends its thread (the pool's close). */
+export interface CloseRequest {
+  type: "close";
+}
+export type WorkerMessage = WorkerRequest | SwapRequest | CloseRequest;
 export type WorkerReply =
   | { type: "ready"; card: ModelCard; version: number; provider: string; providerError: string | null }
   | { type: "failed"; message: string }
@@ -98,6 +102,26 @@ const WORKER_URL = new URL("./inference.worker.mjs", import.meta.url);
  */
 export const RUN_MAX = 32;
 
+/**
+ * Ends a worker: asked to leave, it finishes the run it is in and releases its sessions (ending a thread
+ * while ONNX Runtime is inside a call can take the whole process down); one still there after
+ * `graceMs` (stuck in a run) is terminated.
+ */
+export function stopWorker(worker: Worker, graceMs = 5000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (worker.threadId < 0) return resolve(); // already gone
+    const timer = setTimeout(() => void worker.terminate().finally(resolve), graceMs);
+    timer.unref();
+    worker.once("exit", () => (clearTimeout(timer), resolve()));
+    try {
+      worker.postMessage({ type: "close" } satisfies CloseRequest);
+    } catch {
+      clearTimeout(timer);
+      void worker.terminate().finally(resolve);
+    }
+  });
+}
+
 /** Classifies in runs of at most RUN_MAX crops, one after the other. */
 export async function classifyInRuns(classify: (crops: Uint8Array[]) => Promise<EmotionResult[]>, crops: Uint8Array[]): Promise<EmotionResult[]> {
   if (crops.length <= RUN_MAX) return classify(crops);
@@ -148,7 +172,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     if (index < 0) return;
     slots.splice(index, 1);
     if (!isClosed) options.log.error({ reason, workersLeft: slots.length }, "inference worker stopped; classifying in-process instead");
-    void slot.worker.terminate();
+    void stopWorker(slot.worker);
     // Its batches are not lost: they run again in-process.
     for (const job of slot.jobs.values()) {
       clearTimeout(job.timer);
@@ -231,7 +255,7 @@ export function createInferencePool(options: InferencePoolOptions): InferencePoo
     },
     async close() {
       isClosed = true;
-      await Promise.all(slots.splice(0).map((s) => s.worker.terminate()));
+      await Promise.all(slots.splice(0).map((s) => stopWorker(s.worker)));
     },
   };
 }

@@ -17,8 +17,19 @@ const load = (model: ModelSpec) =>
   loadClassifier({ model: model.bytes ?? model.path ?? undefined, card: model.card, threads: init.threads, executionProviders: init.providers });
 
 let current: { classifier: Classifier; version: number } | null = null;
+/** Sessions being released (a swapped-out model): closing waits for them, so no native call is cut short. */
+let releasing: Promise<unknown> = Promise.resolve();
 
 port.on("message", (m: WorkerMessage) => {
+  if (m.type === "close") {
+    // Ending the thread while ONNX Runtime is inside a call (a release, a run) can take the process down:
+    // finish what is running, release the sessions, then leave.
+    void releasing
+      .then(() => current?.classifier.release())
+      .catch(() => {})
+      .finally(() => process.exit(0));
+    return;
+  }
   if (m.type === "swap") {
     // The new model is loaded before it takes over: batches keep running on the old one meanwhile.
     load(m.model).then(
@@ -26,7 +37,7 @@ port.on("message", (m: WorkerMessage) => {
         const old = current;
         current = { classifier, version: m.model.version };
         send({ type: "swapped", version: m.model.version, provider: classifier.provider, providerError: classifier.providerError });
-        void old?.classifier.release().catch(() => {});
+        releasing = Promise.all([releasing, old?.classifier.release().catch(() => {})]);
       },
       (error: unknown) => send({ type: "swap-failed", version: m.model.version, message: errorText(error) }),
     );
