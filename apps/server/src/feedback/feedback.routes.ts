@@ -1,23 +1,15 @@
 import { AppError, ContributionsDeleted, ErrorBody } from "@emotion/protocol";
-import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
+import { perMinuteLimit } from "../http/rate-limits";
 import type { ZodTypeProvider } from "../http/zod";
 import { bearerOf, isTokenValid, requireSpeaker, speakerSessionOf } from "../sessions";
 
 /** Deletions per client address and minute; each one is a few statements, a loop of them is an attack. */
 export const MAX_CONTRIBUTION_DELETES_PER_MINUTE = 30;
 
-const WINDOW_MS = 60_000;
 const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 429: ErrorBody };
-const rateLimit = {
-  max: MAX_CONTRIBUTION_DELETES_PER_MINUTE,
-  timeWindow: WINDOW_MS,
-  errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) =>
-    new AppError(
-      "RATE_LIMITED",
-      `too many deletions from this address: the limit is ${MAX_CONTRIBUTION_DELETES_PER_MINUTE} per minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
-    ),
-};
+const rateLimit = perMinuteLimit(MAX_CONTRIBUTION_DELETES_PER_MINUTE, "deletions");
 
 const WithdrawQuery = z.object({ participantId: z.string().min(1, "participantId is required").max(64, "participantId is at most 64 characters") });
 

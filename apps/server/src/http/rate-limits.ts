@@ -1,9 +1,27 @@
 import rateLimit from "@fastify/rate-limit";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { AppError } from "@emotion/protocol";
 import type { Env } from "../env";
 
 type LimitVariable = "MAX_SESSIONS_PER_MINUTE" | "MAX_PREDICTS_PER_MINUTE" | "MAX_UPLOADS_PER_MINUTE";
+
+const WINDOW_MS = 60_000;
+
+/**
+ * A route's @fastify/rate-limit config: `max` requests per client address and minute, then 429
+ * RATE_LIMITED naming what was limited (and its variable when there is one), with Retry-After.
+ */
+export function perMinuteLimit(max: number, what: string, variable?: string) {
+  return {
+    max,
+    timeWindow: WINDOW_MS,
+    errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) =>
+      new AppError(
+        "RATE_LIMITED",
+        `too many ${what} from this address: the limit is ${max} per minute${variable ? ` (${variable})` : ""}; retry in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
+  };
+}
 
 /**
  * The rate-limited REST routes, per client IP and minute, in one table: the routes stay free of limit
@@ -15,8 +33,6 @@ export const REST_LIMITS: ReadonlyArray<{ method: string; url: string; variable:
   { method: "POST", url: "/api/v1/predict", variable: "MAX_PREDICTS_PER_MINUTE", what: "image predictions" },
   { method: "POST", url: "/api/sessions/:id/uploads", variable: "MAX_UPLOADS_PER_MINUTE", what: "uploads" },
 ];
-
-const WINDOW_MS = 60_000;
 
 /**
  * Registers @fastify/rate-limit for the routes of REST_LIMITS; call before the routes are registered.
@@ -33,15 +49,7 @@ export async function installRateLimits(app: FastifyInstance, config: Pick<Env, 
     const max = config[limit.variable];
     route.config = {
       ...route.config,
-      rateLimit: {
-        max,
-        timeWindow: WINDOW_MS,
-        errorResponseBuilder: (_request, context) =>
-          new AppError(
-            "RATE_LIMITED",
-            `too many ${limit.what} from this address: the limit is ${max} per minute (${limit.variable}); retry in ${Math.ceil(context.ttl / 1000)} s`,
-          ),
-      },
+      rateLimit: perMinuteLimit(max, limit.what, limit.variable),
     };
   });
   app.addHook("onReady", async () => {

@@ -1,23 +1,15 @@
 import { toModelVersionView } from "@emotion/db";
 import { ActivationResult, AppError, ErrorBody, ModelsQuery, ModelsResponse, ModelVersionParam, PromoteBody } from "@emotion/protocol";
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from "fastify";
+import { perMinuteLimit } from "../http/rate-limits";
 import type { ZodTypeProvider } from "../http/zod";
 import { bearerOf, hashToken, isTokenValid } from "../sessions";
 
 /** Admin requests per client address and minute: a wrong token costs one of them, so guessing is slow. */
 export const MAX_ADMIN_REQUESTS_PER_MINUTE = 60;
 
-const WINDOW_MS = 60_000;
 const errors = { 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody };
-const rateLimit = {
-  max: MAX_ADMIN_REQUESTS_PER_MINUTE,
-  timeWindow: WINDOW_MS,
-  errorResponseBuilder: (_request: FastifyRequest, context: { ttl: number }) =>
-    new AppError(
-      "RATE_LIMITED",
-      `too many admin requests from this address: the limit is ${MAX_ADMIN_REQUESTS_PER_MINUTE} per minute; retry in ${Math.ceil(context.ttl / 1000)} s`,
-    ),
-};
+const rateLimit = perMinuteLimit(MAX_ADMIN_REQUESTS_PER_MINUTE, "admin requests");
 const AUTH = "Authorization: Bearer <ADMIN_TOKEN>. 403 FORBIDDEN when the server has no ADMIN_TOKEN or the token is wrong.";
 
 /** 403 unless the request carries the server's ADMIN_TOKEN (compared in constant time, as hashes). */
